@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Header parsing for TC programs. Every parse_* checks bounds and meaning
+ * (minimum lengths, version), advances the cursor and returns a pointer into
+ * the packet or NULL. Byte order is in the types: fields stay __be16/__be32.
+ */
+#ifndef SLUICE_BPF_PARSE_H
+#define SLUICE_BPF_PARSE_H
+
+#include "consts.h"
+
+/* Where parsing stands in the packet. */
+struct cursor {
+	void *pos;
+	void *end;
+};
+
+/*
+ * Makes the first `len` bytes of the packet readable directly and resets
+ * the cursor to its start. Headers may sit in paged data (GRO, some
+ * drivers); pulling them in is cheaper than refusing the packet. Every
+ * pointer taken before this call is invalid after it.
+ */
+static __always_inline int revalidate_pull(struct __sk_buff *skb,
+					   struct cursor *c, __u32 len)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+
+	if (data + len > data_end) {
+		if (skb->len < len || bpf_skb_pull_data(skb, len) < 0)
+			return -1;
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+	}
+	c->pos = data;
+	c->end = data_end;
+	return 0;
+}
+
+static __always_inline struct ethhdr *parse_ethhdr(struct cursor *c)
+{
+	struct ethhdr *eth = c->pos;
+
+	if ((void *)(eth + 1) > c->end)
+		return NULL;
+	c->pos = eth + 1;
+	return eth;
+}
+
+/*
+ * An IPv4 header is taken only if it says it is version 4, its length is at
+ * least the 20-byte minimum and the packet holds all that it claims.
+ * pkt_len is the length of the packet from this header on.
+ */
+static __always_inline struct iphdr *parse_iphdr(struct cursor *c, __u32 pkt_len)
+{
+	struct iphdr *iph = c->pos;
+	__u32 hdr_len;
+
+	if ((void *)(iph + 1) > c->end)
+		return NULL;
+	if (iph->version != IPV4_VERSION || iph->ihl < IPV4_IHL_MIN)
+		return NULL;
+	hdr_len = iph->ihl * 4;
+	if (bpf_ntohs(iph->tot_len) < hdr_len || bpf_ntohs(iph->tot_len) > pkt_len)
+		return NULL;
+	c->pos = (void *)iph + hdr_len;
+	return iph;
+}
+
+#endif

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Names under the pin root. Map and program identifiers are tokens, so the
+ * BPF side declares them with these macros and user space builds pin paths
+ * from the same token: the two can never drift apart.
+ */
+#ifndef SLUICE_PINS_H
+#define SLUICE_PINS_H
+
+/* A node's pin root unless --bpffs (agent, CLI) or "bpffs" (CNI) says otherwise. */
+#define SLUICE_PIN_ROOT_DEFAULT "/sys/fs/bpf/sluice"
+/* Subdirectories of the pin root, one per BPF object kind. */
+#define SLUICE_PIN_DIR_MAPS "maps"
+#define SLUICE_PIN_DIR_PROGS "progs"
+
+/*
+ * Kernel object names are cut at 15 characters (BPF_OBJ_NAME_LEN - 1), so
+ * each name below fits whole and `bpftool map show` prints it uncut.
+ */
+/* Pod IP -> where that pod is on this node (hash). */
+#define SLUICE_MAP_ENDPOINT sluice_endpoint
+/* Pod IP -> who the pod is (container ID, pod name); control plane only. */
+#define SLUICE_MAP_EP_META sluice_ep_meta
+/* Per-CPU packet and byte counters indexed by enum sluice_verdict. */
+#define SLUICE_MAP_VERDICTS sluice_verdicts
+/* One slot: which agent owns this pin root and whether it has synced. */
+#define SLUICE_MAP_AGENT sluice_agent
+
+/* TC program on the host side of a pod veth, ingress: packets from the pod. */
+#define SLUICE_PROG_FROM_POD tc_from_pod
+/* TC program on the host side of a pod veth, egress: packets to the pod. */
+#define SLUICE_PROG_TO_POD tc_to_pod
+
+#define SLUICE_STR_(x) #x
+/* Turns one of the tokens above into its pin file name. */
+#define SLUICE_STR(x) SLUICE_STR_(x)
+
+#endif

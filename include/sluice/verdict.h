@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* What the datapath did with each packet, counted per CPU. */
+#ifndef SLUICE_VERDICT_H
+#define SLUICE_VERDICT_H
+
+/* Indexes of the verdict counter array; append only, never renumber. */
+enum sluice_verdict {
+	/* From a pod to a pod on this node, redirected into its namespace. */
+	SLUICE_VERDICT_REDIRECT_LOCAL = 0,
+	/* From a pod to anything that is not a local pod: the host stack. */
+	SLUICE_VERDICT_PASS_STACK = 1,
+	/* From a pod, not IPv4 (ARP, IPv6): the host stack. */
+	SLUICE_VERDICT_PASS_NON_IP = 2,
+	/* From the host stack to a pod. */
+	SLUICE_VERDICT_TO_POD_STACK = 3,
+	/* Dropped: a header too short or self-contradictory to forward. */
+	SLUICE_VERDICT_DROP_MALFORMED = 4,
+	SLUICE_VERDICT_MAX,
+};
+
+/* One counter slot; per CPU, so user space adds the CPUs up. */
+struct sluice_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+_Static_assert(sizeof(struct sluice_counter) == 16, "counter layout");
+
+#endif
