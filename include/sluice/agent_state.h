@@ -7,6 +7,10 @@
 #ifndef SLUICE_AGENT_STATE_H
 #define SLUICE_AGENT_STATE_H
 
+#if !defined(__VMLINUX_H__) && !defined(_LINUX_TYPES_H)
+#error "include vmlinux.h or <linux/types.h> first"
+#endif
+
 /* Kubernetes node names are DNS subdomains: at most 253 characters and a NUL. */
 #define SLUICE_NODE_NAME_LEN 256
 

@@ -3,6 +3,10 @@
 #ifndef SLUICE_ENDPOINT_H
 #define SLUICE_ENDPOINT_H
 
+#if !defined(__VMLINUX_H__) && !defined(_LINUX_TYPES_H)
+#error "include vmlinux.h or <linux/types.h> first"
+#endif
+
 /* Most pods a node holds at once; kubelet's default is 110, leave headroom. */
 #define SLUICE_ENDPOINT_MAX 1024
 

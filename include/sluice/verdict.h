@@ -3,6 +3,10 @@
 #ifndef SLUICE_VERDICT_H
 #define SLUICE_VERDICT_H
 
+#if !defined(__VMLINUX_H__) && !defined(_LINUX_TYPES_H)
+#error "include vmlinux.h or <linux/types.h> first"
+#endif
+
 /* Indexes of the verdict counter array; append only, never renumber. */
 enum sluice_verdict {
 	/* From a pod to a pod on this node, redirected into its namespace. */

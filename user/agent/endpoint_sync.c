@@ -46,7 +46,7 @@ static void sync_one(const struct sluice_pins *pins, const struct endpoint_maps 
 		return;
 	}
 	if (!err)
-		err = tc_attach_pod(pins, ep->info.ifindex);
+		err = tc_attach_pod(pins, ep->info.ifindex, false);
 	if (err) {
 		pr_warn("endpoint %s: cannot attach programs to %s: %s", addr,
 			ep->meta.host_ifname, strerror(-err));

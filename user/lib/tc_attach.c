@@ -21,15 +21,27 @@ static int tc_attach_one(int ifindex, enum bpf_tc_attach_point point, int prog_f
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = SLUICE_TC_HANDLE,
 			    .priority = SLUICE_TC_PRIORITY, .prog_fd = prog_fd,
 			    .flags = BPF_TC_F_REPLACE);
-	int err;
 
-	err = bpf_tc_hook_create(&hook);
-	if (err && err != -EEXIST)
-		return err;
 	return bpf_tc_attach(&hook, &opts);
 }
 
-int tc_attach_pod(const struct sluice_pins *pins, int ifindex)
+/* One clsact qdisc serves both the ingress and the egress hook. */
+static int tc_hook_create(int ifindex)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	int err = bpf_tc_hook_create(&hook);
+
+	return err == -EEXIST ? 0 : err;
+}
+
+static int tc_attach_both(int ifindex, int from_fd, int to_fd)
+{
+	int err = tc_attach_one(ifindex, BPF_TC_INGRESS, from_fd);
+
+	return err ? err : tc_attach_one(ifindex, BPF_TC_EGRESS, to_fd);
+}
+
+int tc_attach_pod(const struct sluice_pins *pins, int ifindex, bool new_device)
 {
 	int from_fd, to_fd, err;
 
@@ -41,9 +53,20 @@ int tc_attach_pod(const struct sluice_pins *pins, int ifindex)
 		close(from_fd);
 		return to_fd;
 	}
-	err = tc_attach_one(ifindex, BPF_TC_INGRESS, from_fd);
-	if (!err)
-		err = tc_attach_one(ifindex, BPF_TC_EGRESS, to_fd);
+	/*
+	 * The qdisc is created only where it cannot exist yet, and elsewhere only
+	 * when attaching says it is gone: either way the kernel has no "exists"
+	 * or "no qdisc" complaint to log.
+	 */
+	if (new_device) {
+		err = tc_hook_create(ifindex);
+		if (!err)
+			err = tc_attach_both(ifindex, from_fd, to_fd);
+	} else {
+		err = tc_attach_both(ifindex, from_fd, to_fd);
+		if (err == -EINVAL && !tc_hook_create(ifindex))
+			err = tc_attach_both(ifindex, from_fd, to_fd);
+	}
 	close(from_fd);
 	close(to_fd);
 	return err;

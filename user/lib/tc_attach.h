@@ -7,6 +7,7 @@
 #ifndef SLUICE_TC_ATTACH_H
 #define SLUICE_TC_ATTACH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -18,8 +19,11 @@ struct tc_pod_progs {
 	__u32 to_pod;		/* egress of the host veth */
 };
 
-/* Attaches (or atomically replaces) both pinned programs on ifindex. */
-int tc_attach_pod(const struct sluice_pins *pins, int ifindex);
+/*
+ * Attaches (or atomically replaces) both pinned programs on ifindex.
+ * new_device: the device was just made and has no clsact qdisc yet.
+ */
+int tc_attach_pod(const struct sluice_pins *pins, int ifindex, bool new_device);
 /* Removes sluice's filters from ifindex; absent ones are not an error. */
 int tc_detach_pod(int ifindex);
 int tc_query_pod(int ifindex, struct tc_pod_progs *out);
