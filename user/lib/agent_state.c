@@ -31,7 +31,12 @@ int agent_state_write_fd(int map_fd, const struct sluice_agent_state *st)
 	return bpf_map_update_elem(map_fd, &agent_slot, st, BPF_ANY) ? -errno : 0;
 }
 
-int proc_start_ticks(pid_t pid, __u64 *ticks)
+/*
+ * Reads a process's state letter (field 3) and start time (field 22) from
+ * /proc/PID/stat. The command name (field 2) may hold spaces and parens, so
+ * fields are counted from its last closing paren.
+ */
+static int proc_stat(pid_t pid, char *state, __u64 *ticks)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long v;
@@ -46,10 +51,10 @@ int proc_start_ticks(pid_t pid, __u64 *ticks)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	/* The command name (field 2) may hold spaces; count from its closing paren. */
 	p = strrchr(buf, ')');
-	if (!p)
+	if (!p || p[1] != ' ' || !p[2])
 		return -EINVAL;
+	*state = p[2];
 	for (field = 2; field < STAT_FIELD_STARTTIME && p; field++)
 		p = strchr(p + 1, ' ');
 	if (!p || sscanf(p + 1, "%llu", &v) != 1)
@@ -58,13 +63,22 @@ int proc_start_ticks(pid_t pid, __u64 *ticks)
 	return 0;
 }
 
+int proc_start_ticks(pid_t pid, __u64 *ticks)
+{
+	char state;
+
+	return proc_stat(pid, &state, ticks);
+}
+
 bool agent_state_alive(const struct sluice_agent_state *st)
 {
 	__u64 ticks;
+	char state;
 
-	if (!st->pid || proc_start_ticks((pid_t)st->pid, &ticks))
+	if (!st->pid || proc_stat((pid_t)st->pid, &state, &ticks))
 		return false;
-	return ticks == st->start_ticks;
+	/* A zombie or dying process holds its PID but runs nothing. */
+	return state != 'Z' && state != 'X' && ticks == st->start_ticks;
 }
 
 int agent_ready(const struct sluice_pins *pins, bool need_agent, char *why, size_t why_len)

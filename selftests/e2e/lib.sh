@@ -1,0 +1,174 @@
+# SPDX-License-Identifier: Apache-2.0
+# Helpers for end-to-end tests: simulated nodes and pods as network
+# namespaces, the real agent and the real CNI plugin. Sourced by run.sh;
+# every name a test makes carries $E2E_PREFIX so cleanup finds all of it.
+
+SLUICE_ROOT=${SLUICE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+SLUICE_BIN=$SLUICE_ROOT/build/bin
+CNI_PLUGIN_DIR=${CNI_PLUGIN_DIR:-/usr/lib/cni}
+# How long to wait for an agent to report ready (tenths of a second).
+AGENT_READY_TENTHS=100
+
+# Per-test state lives in $E2E_DIR: pids, CNI results, IPAM leases, logs.
+e2e_setup() {
+	E2E_DIR=$(mktemp -d "/tmp/${E2E_PREFIX}.XXXX")
+	CNI_PATH_DIRS="$SLUICE_BIN:$CNI_PLUGIN_DIR"
+}
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# Runs a command on a node: its network namespace, the machine's bpffs and cgroups
+# (ip netns exec would hide bpffs behind a fresh sysfs).
+on_node() {
+	local node=$1
+	shift
+	nsenter --net="/var/run/netns/$E2E_PREFIX-$node" "$@"
+}
+
+# Runs a command in a pod's namespace; pods need no bpffs.
+in_pod() {
+	local pod=$1
+	shift
+	ip netns exec "$E2E_PREFIX-$pod" "$@"
+}
+
+pin_root() { echo "/sys/fs/bpf/$E2E_PREFIX-$1"; }
+
+# A node: a namespace with loopback up. IP forwarding stays off unless a
+# test turns it on, so pod-to-pod traffic can only pass through BPF.
+node_create() {
+	ip netns add "$E2E_PREFIX-$1" || fail "cannot create node $1"
+	ip -n "$E2E_PREFIX-$1" link set lo up
+}
+
+# Background processes are started as simple commands, never through a
+# function, so that $! is the process itself and not a subshell around it.
+agent_start() {
+	local node=$1
+	nsenter --net="/var/run/netns/$E2E_PREFIX-$node" "$SLUICE_BIN/sluice" agent \
+		--node-name "$node" --bpffs "$(pin_root "$node")" >>"$E2E_DIR/agent-$node.log" 2>&1 &
+	echo $! >"$E2E_DIR/agent-$node.pid"
+	agent_wait_ready "$node"
+}
+
+# Starts a command in a pod in the background; cleanup kills it.
+bg_in_pod() {
+	local pod=$1
+	shift
+	ip netns exec "$E2E_PREFIX-$pod" "$@" &
+	echo $! >>"$E2E_DIR/pids"
+}
+
+agent_wait_ready() {
+	local i
+	for ((i = 0; i < AGENT_READY_TENTHS; i++)); do
+		on_node "$1" "$SLUICE_BIN/sluice" status --bpffs "$(pin_root "$1")" >/dev/null 2>&1 &&
+			return 0
+		sleep 0.1
+	done
+	cat "$E2E_DIR/agent-$1.log" >&2
+	fail "agent on $1 not ready after $((AGENT_READY_TENTHS / 10))s"
+}
+
+# Stops the agent with a signal (TERM by default) and waits for it to exit.
+agent_stop() {
+	local node=$1 sig=${2:-TERM} pid
+	pid=$(cat "$E2E_DIR/agent-$node.pid" 2>/dev/null) || return 0
+	kill "-$sig" "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
+	rm -f "$E2E_DIR/agent-$node.pid"
+}
+
+sluice_cli() {
+	local node=$1
+	shift
+	on_node "$node" "$SLUICE_BIN/sluice" --bpffs "$(pin_root "$node")" "$@"
+}
+
+# The network configuration a node's pods use; $1 node, $2 subnet, $3 cniVersion.
+cni_conf() {
+	local node=$1 subnet=${2:-10.244.1.0/24} version=${3:-1.0.0}
+	jq -n --arg v "$version" --arg root "$(pin_root "$node")" --arg subnet "$subnet" \
+		--arg data "$E2E_DIR/ipam-$node" '{
+		cniVersion: $v, name: "podnet", type: "sluice-cni", bpffs: $root,
+		ipam: {type: "host-local", dataDir: $data, ranges: [[{subnet: $subnet}]]}
+	}'
+}
+
+# Invokes sluice-cni on a node as a runtime would.
+# cni_exec NODE COMMAND CONTAINERID NETNS IFNAME CONFIG_JSON [CNI_ARGS]
+cni_exec() {
+	local node=$1 cmd=$2 id=$3 netns=$4 ifname=$5 conf=$6 args=${7:-}
+	printf '%s' "$conf" | on_node "$node" env -i PATH="$PATH" CNI_COMMAND="$cmd" \
+		CNI_CONTAINERID="$id" CNI_NETNS="$netns" CNI_IFNAME="$ifname" \
+		CNI_PATH="$CNI_PATH_DIRS" CNI_ARGS="$args" "$SLUICE_BIN/sluice-cni"
+}
+
+# Creates a pod namespace and adds it to the node's network; the result is kept.
+pod_add() {
+	local node=$1 pod=$2 conf=${3:-$(cni_conf "$1")}
+	ip netns add "$E2E_PREFIX-$pod" || fail "cannot create pod $pod"
+	ip -n "$E2E_PREFIX-$pod" link set lo up
+	cni_exec "$node" ADD "ctr-$pod" "/var/run/netns/$E2E_PREFIX-$pod" eth0 "$conf" \
+		"IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=$pod" \
+		>"$E2E_DIR/result-$pod.json" || {
+		cat "$E2E_DIR/result-$pod.json" >&2
+		fail "CNI ADD of $pod failed"
+	}
+}
+
+pod_ip() { jq -r '.ips[0].address | split("/")[0]' "$E2E_DIR/result-$1.json"; }
+
+pod_del() {
+	local node=$1 pod=$2 conf=${3:-$(cni_conf "$1")}
+	conf=$(jq --slurpfile prev "$E2E_DIR/result-$pod.json" '. + {prevResult: $prev[0]}' <<<"$conf")
+	cni_exec "$node" DEL "ctr-$pod" "/var/run/netns/$E2E_PREFIX-$pod" eth0 "$conf"
+}
+
+# The packets counted under one verdict on a node.
+verdict_packets() {
+	sluice_cli "$1" -j stats show | jq -r --arg v "$2" '.[] | select(.verdict == $v) | .packets'
+}
+
+# A TCP server in a pod that answers each connection with the pod's name.
+tcp_serve() {
+	local pod=$1 port=${2:-8080}
+	bg_in_pod "$pod" socat "TCP-LISTEN:$port,fork,reuseaddr" "SYSTEM:echo $pod" >/dev/null 2>&1
+}
+
+# Waits until a pod's TCP port accepts (servers start asynchronously).
+tcp_wait_listen() {
+	local pod=$1 port=${2:-8080} i
+	for ((i = 0; i < 50; i++)); do
+		in_pod "$pod" ss -Htln "sport = :$port" | grep -q . && return 0
+		sleep 0.1
+	done
+	fail "nothing listens on $pod:$port"
+}
+
+# Connects from one pod to an address and prints the answer.
+tcp_ask() {
+	local pod=$1 addr=$2 port=${3:-8080}
+	in_pod "$pod" socat -T 3 - "TCP:$addr:$port,connect-timeout=3" </dev/null
+}
+
+# Removes everything this test made, whatever state it died in.
+e2e_cleanup() {
+	local ns pid root
+	set +e
+	cat "$E2E_DIR"/agent-*.pid "$E2E_DIR/pids" 2>/dev/null | while read -r pid; do
+		kill -9 "$pid"
+	done 2>/dev/null
+	# Reap them, quietly: the agent must be gone before uninstall will run.
+	wait 2>/dev/null
+	for root in /sys/fs/bpf/"$E2E_PREFIX"-*; do
+		[[ -d $root ]] && "$SLUICE_BIN/sluice" uninstall --bpffs "$root" >/dev/null 2>&1
+	done
+	for ns in $(ip netns list | awk -v p="$E2E_PREFIX-" 'index($1, p) == 1 {print $1}'); do
+		ip netns del "$ns"
+	done
+	rm -rf "$E2E_DIR"
+}
