@@ -8,7 +8,7 @@ set -euo pipefail
 BUILD_PKGS=(make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
 	pkg-config libnl-3-dev libnl-route-3-dev libcjson-dev)
 TEST_PKGS=(libcriterion-dev iproute2 iputils-ping procps util-linux socat jq
-	containernetworking-plugins)
+	containernetworking-plugins podman runc busybox-static)
 BENCH_PKGS=(iperf3 sockperf)
 
 PKGS=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${BENCH_PKGS[@]}")

@@ -101,10 +101,37 @@ cni_conf() {
 # Invokes sluice-cni on a node as a runtime would.
 # cni_exec NODE COMMAND CONTAINERID NETNS IFNAME CONFIG_JSON [CNI_ARGS]
 cni_exec() {
-	local node=$1 cmd=$2 id=$3 netns=$4 ifname=$5 conf=$6 args=${7:-}
+	cni_plugin_exec sluice-cni "$@"
+}
+
+# The same for any plugin on the CNI path: cni_plugin_exec TYPE NODE COMMAND ...
+cni_plugin_exec() {
+	local type=$1 node=$2 cmd=$3 id=$4 netns=$5 ifname=$6 conf=$7 args=${8:-} bin
+	bin=$(PATH=$CNI_PATH_DIRS command -v "$type") || fail "no CNI plugin $type"
 	printf '%s' "$conf" | on_node "$node" env -i PATH="$PATH" CNI_COMMAND="$cmd" \
 		CNI_CONTAINERID="$id" CNI_NETNS="$netns" CNI_IFNAME="$ifname" \
-		CNI_PATH="$CNI_PATH_DIRS" CNI_ARGS="$args" "$SLUICE_BIN/sluice-cni"
+		CNI_PATH="$CNI_PATH_DIRS" CNI_ARGS="$args" "$bin"
+}
+
+# Runs a conflist the way libcni does: each plugin gets the list's name and
+# cniVersion, ADD and CHECK chain prevResult forwards, DEL runs in reverse
+# with the cached ADD result. Prints the final result of an ADD.
+# cni_chain NODE COMMAND CONTAINERID NETNS IFNAME CONFLIST [CACHED_RESULT]
+cni_chain() {
+	local node=$1 cmd=$2 id=$3 netns=$4 ifname=$5 list=$6 prev=${7:-} n i conf out
+	n=$(jq '.plugins | length' <<<"$list")
+	for ((i = 0; i < n; i++)); do
+		local idx=$i
+		[[ $cmd == DEL ]] && idx=$((n - 1 - i))
+		conf=$(jq --argjson i "$idx" '.plugins[$i] + {name: .name, cniVersion: .cniVersion}' \
+			<<<"$list")
+		[[ -n $prev ]] && conf=$(jq --argjson p "$prev" '. + {prevResult: $p}' <<<"$conf")
+		out=$(cni_plugin_exec "$(jq -r .type <<<"$conf")" "$node" "$cmd" "$id" "$netns" \
+			"$ifname" "$conf") || { echo "$out"; return 1; }
+		[[ $cmd == ADD ]] && prev=$out
+	done
+	[[ $cmd == ADD ]] && echo "$prev"
+	return 0
 }
 
 # Creates a pod namespace and adds it to the node's network; the result is kept.
@@ -155,10 +182,16 @@ tcp_ask() {
 	in_pod "$pod" socat -T 3 - "TCP:$addr:$port,connect-timeout=3" </dev/null
 }
 
+# Registers a command that cleanup runs first (for things only a tool can undo).
+on_cleanup() {
+	printf '%s\n' "$*" >>"$E2E_DIR/cleanup.sh"
+}
+
 # Removes everything this test made, whatever state it died in.
 e2e_cleanup() {
 	local ns pid root
 	set +e
+	[[ -e $E2E_DIR/cleanup.sh ]] && source "$E2E_DIR/cleanup.sh"
 	cat "$E2E_DIR"/agent-*.pid "$E2E_DIR/pids" 2>/dev/null | while read -r pid; do
 		kill -9 "$pid"
 	done 2>/dev/null

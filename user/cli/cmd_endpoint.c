@@ -86,11 +86,12 @@ static int endpoint_list_cmd(struct cli *cli, int argc, char **argv)
 			endpoint_key_str(&eps[i].key, addr, sizeof(addr));
 			mac_str(eps[i].info.pod_mac, pmac, sizeof(pmac));
 			mac_str(eps[i].info.host_mac, hmac, sizeof(hmac));
-			snprintf(pod, sizeof(pod), "%s/%s", eps[i].meta.pod_namespace,
-				 eps[i].meta.pod_name);
+			/* Runtimes outside Kubernetes (podman) name the pod but no namespace. */
+			snprintf(pod, sizeof(pod), "%s%s%s", eps[i].meta.pod_namespace,
+				 eps[i].meta.pod_namespace[0] ? "/" : "", eps[i].meta.pod_name);
 			printf("%-16s %-8u %-16s %-18s %-18s %-12.*s %s\n", addr, eps[i].info.ifindex,
 			       eps[i].meta.host_ifname, pmac, hmac, CONTAINER_ID_SHORT,
-			       eps[i].meta.container_id, strcmp(pod, "/") ? pod : "-");
+			       eps[i].meta.container_id, pod[0] ? pod : "-");
 		}
 	}
 	free(eps);
