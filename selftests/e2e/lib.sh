@@ -134,12 +134,15 @@ cni_chain() {
 	return 0
 }
 
-# Creates a pod namespace and adds it to the node's network; the result is kept.
+# Creates a pod namespace and adds it to the node's network with the plugin
+# the config names (sluice-cni unless a benchmark compares another); the
+# result is kept.
 pod_add() {
 	local node=$1 pod=$2 conf=${3:-$(cni_conf "$1")}
 	ip netns add "$E2E_PREFIX-$pod" || fail "cannot create pod $pod"
 	ip -n "$E2E_PREFIX-$pod" link set lo up
-	cni_exec "$node" ADD "ctr-$pod" "/var/run/netns/$E2E_PREFIX-$pod" eth0 "$conf" \
+	cni_plugin_exec "$(jq -r .type <<<"$conf")" "$node" ADD "ctr-$pod" \
+		"/var/run/netns/$E2E_PREFIX-$pod" eth0 "$conf" \
 		"IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=$pod" \
 		>"$E2E_DIR/result-$pod.json" || {
 		cat "$E2E_DIR/result-$pod.json" >&2
@@ -192,11 +195,11 @@ e2e_cleanup() {
 	local ns pid root
 	set +e
 	[[ -e $E2E_DIR/cleanup.sh ]] && source "$E2E_DIR/cleanup.sh"
-	cat "$E2E_DIR"/agent-*.pid "$E2E_DIR/pids" 2>/dev/null | while read -r pid; do
-		kill -9 "$pid"
-	done 2>/dev/null
-	# Reap them, quietly: the agent must be gone before uninstall will run.
-	wait 2>/dev/null
+	# Kill and reap in this shell, quietly: the agent must be gone before
+	# uninstall will run, and bash would report each killed job otherwise.
+	for pid in $(cat "$E2E_DIR"/agent-*.pid "$E2E_DIR/pids" 2>/dev/null); do
+		{ kill -9 "$pid" && wait "$pid"; } 2>/dev/null
+	done
 	for root in /sys/fs/bpf/"$E2E_PREFIX"-*; do
 		[[ -d $root ]] && "$SLUICE_BIN/sluice" uninstall --bpffs "$root" >/dev/null 2>&1
 	done
