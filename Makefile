@@ -20,12 +20,13 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 PKG_LIBS := libbpf libnl-route-3.0 libcjson
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
-PKG_LDLIBS := $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null) -lelf -lz
+# Expanded when a recipe runs, after `deps` has installed pkg-config and the libraries.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
+PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null) -lelf -lz
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wimplicit-fallthrough
 CFLAGS ?= -O2 -g
-USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I. -Iinclude -Iuser \
+USER_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I. -Iinclude -Iuser \
 	-I$(OUT) $(PKG_CFLAGS) -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Iinclude -Ibpf -I$(OUT) -MMD -MP

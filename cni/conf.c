@@ -1,23 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
+#include "naming.h"
 #include "version.h"
 #include "lib/field.h"
 #include <sluice/pins.h>
-
-/* The spec's network name: an alphanumeric, then alphanumerics, '_', '.', '-'. */
-static bool valid_network_name(const char *s)
-{
-	if (!isalnum((unsigned char)*s))
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
-			return false;
-	return true;
-}
 
 /* A plugin type is a file name: no path separator, not "." or "..". */
 static bool valid_plugin_name(const char *s)
@@ -137,7 +126,7 @@ int cni_conf_parse(const char *json, struct cni_conf *conf, struct cni_error *er
 	}
 	if (parse_string(root, "name", true, &name, err))
 		return err->code;
-	if (!valid_network_name(name) || !copy_field(conf->name, sizeof(conf->name), name))
+	if (!cni_name_valid(name) || !copy_field(conf->name, sizeof(conf->name), name))
 		return cni_fail(err, CNI_ERR_INVALID_CONFIG, "invalid field",
 				"\"name\" \"%s\" must start with a letter or digit, hold only letters, "
 				"digits, '_', '.', '-', and be under %d characters", name, CNI_NAME_LEN);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "env.h"
+#include "naming.h"
 #include "lib/field.h"
 
 static const struct {
@@ -61,15 +62,10 @@ int cni_env_command(struct cni_env *env, struct cni_error *err)
 			"CNI_COMMAND \"%s\" is not ADD, DEL, CHECK, STATUS, GC or VERSION", cmd);
 }
 
-/* The spec's container ID: an alphanumeric, then alphanumerics, '_', '.', '-'. */
+/* The spec's container ID, short enough for the endpoint metadata. */
 static bool valid_container_id(const char *s)
 {
-	if (!isalnum((unsigned char)*s) || strlen(s) >= SLUICE_CONTAINER_ID_LEN)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
-			return false;
-	return true;
+	return strlen(s) < SLUICE_CONTAINER_ID_LEN && cni_name_valid(s);
 }
 
 /* What the kernel accepts as an interface name (dev_valid_name()). */

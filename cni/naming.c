@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +38,16 @@ bool is_host_veth_name(const char *name)
 		return false;
 	for (i = plen; name[i]; i++)
 		if (!strchr("0123456789abcdef", name[i]))
+			return false;
+	return true;
+}
+
+bool cni_name_valid(const char *s)
+{
+	if (!isalnum((unsigned char)*s))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
 			return false;
 	return true;
 }

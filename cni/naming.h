@@ -17,4 +17,10 @@
 void host_veth_name(const char *container_id, const char *ifname, char name[IF_NAMESIZE]);
 bool is_host_veth_name(const char *name);
 
+/*
+ * The CNI spec's rule for network names and container IDs: an alphanumeric
+ * character, then alphanumerics, '_', '.' and '-'.
+ */
+bool cni_name_valid(const char *s);
+
 #endif
