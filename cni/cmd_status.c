@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* STATUS: ready for ADD only when the agent's pins are there and have room. */
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <bpf/bpf.h>
 
 #include "ipam.h"
 #include "plugin.h"
@@ -14,11 +10,9 @@
 
 static int check_room(struct cni_ctx *ctx)
 {
-	struct bpf_map_info info;
-	__u32 len = sizeof(info);
 	struct endpoint_maps m;
-	struct endpoint *eps;
-	size_t n = 0;
+	__u32 capacity = 0;
+	size_t used = 0;
 	int ret;
 
 	ret = endpoint_maps_open(&ctx->pins, &m);
@@ -26,14 +20,14 @@ static int check_room(struct cni_ctx *ctx)
 		return cni_fail(&ctx->err, CNI_ERR_NOT_AVAILABLE, "sluice datapath is not loaded",
 				"cannot open the endpoint map under %s: %s", ctx->pins.root,
 				strerror(-ret));
-	memset(&info, 0, sizeof(info));
-	ret = bpf_obj_get_info_by_fd(m.info_fd, &info, &len) ? -errno : 0;
-	if (!ret && !endpoint_list(&m, &eps, &n))
-		free(eps);
+	ret = endpoint_usage(&m, &used, &capacity);
 	endpoint_maps_close(&m);
-	if (!ret && n >= info.max_entries)
+	if (ret)
+		return cni_fail(&ctx->err, CNI_ERR_NOT_AVAILABLE, "cannot read the endpoint map",
+				"%s: %s", ctx->pins.root, strerror(-ret));
+	if (used >= capacity)
 		return cni_fail(&ctx->err, CNI_ERR_NOT_AVAILABLE, "endpoint map is full",
-				"%zu of %u endpoints in use under %s", n, info.max_entries,
+				"%zu of %u endpoints in use under %s", used, capacity,
 				ctx->pins.root);
 	return 0;
 }

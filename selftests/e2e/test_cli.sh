@@ -43,6 +43,9 @@ test_cli_prefixes_and_json_output() {
 	[[ $(sluice_cli n1 -j en l | jq -r '.[0].pod_name') == pa ]] || fail "'en l' prefix"
 	[[ $(sluice_cli n1 -p stats | jq -r '.[0].verdict') == redirect-local ]] || fail "stats -p"
 	[[ $(sluice_cli n1 -j version | jq -r .abi) == 1 ]] || fail "version JSON"
+	# Map pressure: entries in use against capacity.
+	[[ $(sluice_cli n1 -j status | jq -c '[.endpoints, .endpoint_capacity]') == "[1,1024]" ]] ||
+		fail "status endpoints: $(sluice_cli n1 -j status)"
 	# A second agent on the same pin root is refused.
 	! on_node n1 "$SLUICE_BIN/sluice" agent --node-name n1 --bpffs "$(pin_root n1)" \
 		>/dev/null 2>&1 || fail "a second agent took the same pin root"

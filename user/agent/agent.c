@@ -126,15 +126,20 @@ static int run(const struct sluice_pins *pins, const struct agent_opts *o)
 	struct sluice_agent_state st = { .abi_version = SLUICE_ABI_VERSION };
 	struct tc_pod *skel = NULL;
 	struct pollfd pfd;
-	int sfd, state_fd, err;
+	int lock_fd, sfd, state_fd, err;
 
-	if (!agent_state_read(pins, &st) && agent_state_alive(&st)) {
-		pr_err("agent pid %u already owns %s", st.pid, pins->root);
-		return -EBUSY;
+	lock_fd = loader_lock(pins);
+	if (lock_fd < 0) {
+		if (lock_fd == -EBUSY && !agent_state_read(pins, &st) && st.pid)
+			pr_err("agent pid %u already owns %s", st.pid, pins->root);
+		else
+			pr_err("cannot take %s: %s", pins->root, strerror(-lock_fd));
+		return lock_fd;
 	}
 	sfd = signals_fd();
 	if (sfd < 0) {
 		pr_err("cannot set up signal handling: %s", strerror(-sfd));
+		close(lock_fd);
 		return sfd;
 	}
 	err = loader_load(pins, &skel);
@@ -189,6 +194,7 @@ static int run(const struct sluice_pins *pins, const struct agent_opts *o)
 out:
 	tc_pod__destroy(skel);
 	close(sfd);
+	close(lock_fd);
 	return err;
 }
 

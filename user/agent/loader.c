@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -55,6 +57,29 @@ static int pin_dirs_create(const struct sluice_pins *pins)
 	if (!err)
 		err = pins_subdir(pins, SLUICE_PIN_DIR_PROGS, path, sizeof(path));
 	return err ? err : mkdir_one(path);
+}
+
+int loader_lock(const struct sluice_pins *pins)
+{
+	char path[PATH_MAX];
+	int err, fd;
+
+	err = pin_dirs_create(pins);
+	if (err)
+		return err;
+	err = pins_subdir(pins, SLUICE_PIN_DIR_MAPS, path, sizeof(path));
+	if (err)
+		return err;
+	/* The maps directory, not the root: sluice-cni locks the root for its own steps. */
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 static bool is_sluice_map(const char *name)

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* `sluice status`: exits 0 only when the datapath is pinned and a live agent has synced. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <time.h>
 
 #include "cli/cli.h"
@@ -13,18 +12,17 @@ static const char usage[] =
 	"  Exits 0 when the datapath is pinned and a live agent has finished its\n"
 	"  first sync; otherwise prints why and exits 1.\n";
 
-static int count_endpoints(const struct sluice_pins *pins)
+/* Endpoints in use and the map's capacity; false when the map cannot be read. */
+static bool endpoint_pressure(const struct sluice_pins *pins, size_t *used, __u32 *capacity)
 {
 	struct endpoint_maps m;
-	struct endpoint *eps;
-	size_t n = 0;
+	int err;
 
 	if (endpoint_maps_open(pins, &m))
-		return -1;
-	if (endpoint_list(&m, &eps, &n) == 0)
-		free(eps);
+		return false;
+	err = endpoint_usage(&m, used, capacity);
 	endpoint_maps_close(&m);
-	return (int)n;
+	return !err;
 }
 
 static void format_time(__u64 ns, char *buf, size_t len)
@@ -40,8 +38,10 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 {
 	struct sluice_agent_state st = { 0 };
 	char why[512] = "", synced[32] = "";
-	bool have_state, alive;
-	int ret, first, err, endpoints;
+	bool have_state, alive, have_eps;
+	__u32 capacity = 0;
+	size_t endpoints = 0;
+	int ret, first, err;
 
 	ret = cli_parse(cli, argc, argv, NULL, NULL, NULL, usage, &first);
 	if (ret)
@@ -53,7 +53,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	err = agent_ready(&cli->pins, true, why, sizeof(why));
 	have_state = agent_state_read(&cli->pins, &st) == 0;
 	alive = have_state && agent_state_alive(&st);
-	endpoints = count_endpoints(&cli->pins);
+	have_eps = endpoint_pressure(&cli->pins, &endpoints, &capacity);
 	if (have_state && st.synced_ns)
 		format_time(st.synced_ns, synced, sizeof(synced));
 
@@ -72,8 +72,10 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		}
 		if (synced[0] && alive)
 			cJSON_AddStringToObject(a, "synced_at", synced);
-		if (endpoints >= 0)
-			cJSON_AddNumberToObject(o, "endpoints", endpoints);
+		if (have_eps) {
+			cJSON_AddNumberToObject(o, "endpoints", (double)endpoints);
+			cJSON_AddNumberToObject(o, "endpoint_capacity", capacity);
+		}
 		p_json(cli, o);
 	} else {
 		printf("Pin root:   %s\n", cli->pins.root);
@@ -82,8 +84,8 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 			       synced[0] ? ", synced at " : ", not synced yet", synced);
 		else
 			printf("Agent:      not running\n");
-		if (endpoints >= 0)
-			printf("Endpoints:  %d\n", endpoints);
+		if (have_eps)
+			printf("Endpoints:  %zu of %u\n", endpoints, capacity);
 		printf("Status:     %s%s\n", err ? "not ready: " : "ready", err ? why : "");
 	}
 	return err ? EXIT_FAIL : EXIT_OK;

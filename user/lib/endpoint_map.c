@@ -199,3 +199,21 @@ int endpoint_list(const struct endpoint_maps *m, struct endpoint **out, size_t *
 	*count = l.count;
 	return 0;
 }
+
+int endpoint_usage(const struct endpoint_maps *m, size_t *used, __u32 *capacity)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	struct endpoint *eps;
+	int err;
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(m->info_fd, &info, &len))
+		return -errno;
+	err = endpoint_list(m, &eps, used);
+	if (err)
+		return err;
+	free(eps);
+	*capacity = info.max_entries;
+	return 0;
+}

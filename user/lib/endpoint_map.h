@@ -50,4 +50,7 @@ int endpoint_find_attachment(const struct endpoint_maps *m, const char *containe
  */
 int endpoint_list(const struct endpoint_maps *m, struct endpoint **out, size_t *count);
 
+/* How many endpoints there are and how many the map can hold. */
+int endpoint_usage(const struct endpoint_maps *m, size_t *used, __u32 *capacity);
+
 #endif
