@@ -153,9 +153,7 @@ int cni_cmd_add(struct cni_ctx *ctx)
 	cJSON *ipam_out = NULL;
 	struct ipam ipam;
 	bool ipam_done = false, net_done = false, ep_done = false;
-	int netns_fd = -1, ret, ifindex;
-	bool existing;
-	struct nl_sock *sk;
+	int netns_fd = -1, ret;
 
 	if (ctx->conf.prev_result)
 		return cni_fail(&ctx->err, CNI_ERR_UNSUPPORTED_FIELD, "prevResult on ADD",
@@ -173,20 +171,19 @@ int cni_cmd_add(struct cni_ctx *ctx)
 	pn.mtu = ctx->conf.mtu;
 
 	/* Refuse a repeated ADD before IPAM: undoing IPAM would free the live pod's lease. */
-	sk = nlr_open();
-	existing = sk && !nlr_link_index(sk, pn.host_ifname, &ifindex);
-	nlr_close(sk);
-	if (existing) {
+	if (pod_net_exists(pn.host_ifname)) {
 		cni_fail(&ctx->err, CNI_ERR_EXISTS, "attachment exists",
 			 "host veth %s of container %s, interface %s is already there; DEL it first",
 			 pn.host_ifname, ctx->env.container_id, ctx->env.ifname);
 		goto out;
 	}
 
-	if (ipam_open(&ipam, &ctx->conf, &ctx->env, &ctx->err) ||
-	    ipam_add(&ipam, &ctx->conf, &ipam_out, &ctx->err))
+	if (ipam_open(&ipam, &ctx->conf, &ctx->env, &ctx->err))
 		goto out;
+	/* Even a failed IPAM ADD gets its DEL (spec, section 4): it may have half-allocated. */
 	ipam_done = true;
+	if (ipam_add(&ipam, &ctx->conf, &ipam_out, &ctx->err))
+		goto fail;
 	if (cni_result_parse(ipam_out, "IPAM result", &ipam_res, &ctx->err) ||
 	    pick_ipv4(&ipam_res, &pn.addr, &ctx->err))
 		goto fail;

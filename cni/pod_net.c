@@ -75,20 +75,15 @@ static int in_pod(struct pod_net *pn, int netns_fd,
 int pod_net_create(struct pod_net *pn, int netns_fd, struct cni_error *err)
 {
 	struct nl_sock *sk = nlr_open();
-	int ret, existing;
+	int ret;
 
 	if (!sk)
 		return cni_fail(err, CNI_ERR_SYSTEM, "cannot open netlink", "in the node namespace");
-	if (!nlr_link_index(sk, pn->host_ifname, &existing)) {
-		ret = cni_fail(err, CNI_ERR_EXISTS, "host interface exists",
-			       "%s is already there: this container and interface were added "
-			       "before and not deleted; run DEL first", pn->host_ifname);
-		goto out;
-	}
 	ret = nlr_veth_create(sk, pn->host_ifname, pn->ifname, netns_fd, pn->mtu);
 	if (ret == -NLE_EXIST) {
-		ret = cni_fail(err, CNI_ERR_EXISTS, "interface exists in the container",
-			       "the pod namespace already has an interface named %s", pn->ifname);
+		ret = cni_fail(err, CNI_ERR_EXISTS, "interface exists",
+			       "the pod namespace already has an interface named %s, or the "
+			       "node one named %s", pn->ifname, pn->host_ifname);
 		goto out;
 	}
 	if (ret) {
@@ -121,6 +116,16 @@ undo:
 out:
 	nlr_close(sk);
 	return ret;
+}
+
+bool pod_net_exists(const char *host_ifname)
+{
+	struct nl_sock *sk = nlr_open();
+	int ifindex;
+	bool found = sk && !nlr_link_index(sk, host_ifname, &ifindex);
+
+	nlr_close(sk);
+	return found;
 }
 
 int pod_net_delete(const char *host_ifname, struct cni_error *err)

@@ -9,6 +9,7 @@
 #define SLUICE_CNI_POD_NET_H
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 
 #include "errors.h"
@@ -37,6 +38,8 @@ struct pod_net {
  * host veth, and with it the peer) and returns the CNI error code.
  */
 int pod_net_create(struct pod_net *pn, int netns_fd, struct cni_error *err);
+/* Whether the node has a link of this name. */
+bool pod_net_exists(const char *host_ifname);
 /* Removes the pair by its host name; a missing one is not an error. */
 int pod_net_delete(const char *host_ifname, struct cni_error *err);
 /*
