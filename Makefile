@@ -19,7 +19,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKG_LIBS := libbpf libnl-route-3.0 libcjson
+PKG_LIBS := libbpf libnl-route-3.0 libcjson yaml-0.1
 # Expanded when a recipe runs, after `deps` has installed pkg-config and the libraries.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
 PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null) -lelf -lz
@@ -39,7 +39,8 @@ SKELS := $(patsubst %,$(OUT)/%.skel.h,$(BPF_PROGS))
 
 # Each binary is its main.c plus libraries; everything else is testable code.
 LIB_SRCS := $(wildcard user/lib/*.c)
-AGENT_SRCS := $(wildcard user/agent/*.c)
+K8S_SRCS := $(wildcard user/k8s/*.c)
+AGENT_SRCS := $(wildcard user/agent/*.c) $(K8S_SRCS)
 CLI_SRCS := $(wildcard user/cli/*.c)
 CNI_SRCS := $(filter-out cni/main.c,$(wildcard cni/*.c))
 UNIT_SRCS := $(wildcard selftests/unit/*.c)
@@ -109,7 +110,8 @@ $(BIN)/sluice-cni: $(call obj,cni/main.c) $(OUT)/libsluicecni.a $(OUT)/libsluice
 
 # Unit tests run under AddressSanitizer and UBSan: they link sanitized
 # copies of the code they test.
-$(OUT)/selftests/unit_tests: $(call san_obj,$(UNIT_SRCS) $(CNI_SRCS) $(LIB_SRCS))
+$(OUT)/selftests/unit_tests: $(call san_obj,$(UNIT_SRCS) $(CNI_SRCS) $(LIB_SRCS) $(AGENT_SRCS) \
+		$(filter-out user/cli/main.c,$(CLI_SRCS)))
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LDLIBS) -lcriterion
