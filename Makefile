@@ -39,8 +39,9 @@ SKELS := $(patsubst %,$(OUT)/%.skel.h,$(BPF_PROGS))
 
 # Each binary is its main.c plus libraries; everything else is testable code.
 LIB_SRCS := $(wildcard user/lib/*.c)
+LB_SRCS := $(wildcard user/lb/*.c)
 K8S_SRCS := $(wildcard user/k8s/*.c)
-AGENT_SRCS := $(wildcard user/agent/*.c) $(K8S_SRCS)
+AGENT_SRCS := $(wildcard user/agent/*.c) $(K8S_SRCS) $(LB_SRCS)
 CLI_SRCS := $(wildcard user/cli/*.c)
 CNI_SRCS := $(filter-out cni/main.c,$(wildcard cni/*.c))
 UNIT_SRCS := $(wildcard selftests/unit/*.c)

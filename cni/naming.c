@@ -5,26 +5,15 @@
 #include <string.h>
 
 #include "naming.h"
+#include "lib/hash.h"
 
-/* FNV-1a 64-bit parameters (the FNV spec's offset basis and prime). */
-#define FNV64_OFFSET 0xcbf29ce484222325ULL
-#define FNV64_PRIME 0x100000001b3ULL
 /* Hex digits of the hash kept: what fits IFNAMSIZ after the prefix. */
 #define HOST_VETH_HASH_DIGITS (IF_NAMESIZE - 1 - (int)(sizeof(HOST_VETH_PREFIX) - 1))
-
-static uint64_t fnv1a(uint64_t h, const char *s)
-{
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= FNV64_PRIME;
-	}
-	return h;
-}
 
 void host_veth_name(const char *container_id, const char *ifname, char name[IF_NAMESIZE])
 {
 	/* A separator no container ID holds, so ("ab", "c") and ("a", "bc") differ. */
-	uint64_t h = fnv1a(fnv1a(fnv1a(FNV64_OFFSET, container_id), "/"), ifname);
+	uint64_t h = fnv1a64(fnv1a64(fnv1a64(FNV64_OFFSET, container_id), "/"), ifname);
 
 	snprintf(name, IF_NAMESIZE, HOST_VETH_PREFIX "%0*llx", HOST_VETH_HASH_DIGITS,
 		 (unsigned long long)(h & ((1ULL << (4 * HOST_VETH_HASH_DIGITS)) - 1)));

@@ -37,4 +37,53 @@ struct {
 	__type(value, struct sluice_agent_state);
 } SLUICE_MAP_AGENT SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SLUICE_FRONTEND_MAX);
+	__type(key, struct sluice_svc4_key);
+	__type(value, struct sluice_svc_value);
+} SLUICE_MAP_SVC4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SLUICE_BACKEND_MAX);
+	__type(key, __u32);
+	__type(value, struct sluice_backend4);
+} SLUICE_MAP_BACKEND4 SEC(".maps");
+
+/*
+ * One inner table per frontend, swapped whole when its backends change, so
+ * a packet sees either the old table or the new one, never a mix. Tables
+ * are made by the agent; this only describes them.
+ */
+struct maglev_table {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	/* Tables of another size are accepted: resizing swaps them one by one. */
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(max_entries, SLUICE_MAGLEV_SIZE);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, SLUICE_FRONTEND_MAX);
+	__type(key, __u32);
+	__array(values, struct maglev_table);
+} SLUICE_MAP_MAGLEV SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SLUICE_AFFINITY_MAX);
+	__type(key, struct sluice_affinity4_key);
+	__type(value, struct sluice_affinity_value);
+} SLUICE_MAP_AFFINITY4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SLUICE_CT_MAX);
+	__type(key, struct sluice_ct4_key);
+	__type(value, struct sluice_ct4_value);
+} SLUICE_MAP_CT4 SEC(".maps");
+
 #endif

@@ -16,6 +16,22 @@ struct cursor {
 };
 
 /*
+ * Verifier workaround: the verifier only accepts context loads at a constant
+ * offset in the instruction itself. With several inlined callers clang may
+ * hoist offsetof(data) into a register and emit "r1 = ctx; r1 += r9; load",
+ * which is refused ("dereference of modified ctx ptr"). The asm pins the
+ * offset into the load.
+ */
+#define SKB_LOAD_PTR(skb, field)                                                  \
+	({                                                                        \
+		void *__p;                                                        \
+		asm volatile("%0 = *(u32 *)(%1 + %2)"                              \
+			     : "=r"(__p)                                          \
+			     : "r"(skb), "i"(offsetof(struct __sk_buff, field)));  \
+		__p;                                                              \
+	})
+
+/*
  * Makes the first `len` bytes of the packet readable directly and resets
  * the cursor to its start. Headers may sit in paged data (GRO, some
  * drivers); pulling them in is cheaper than refusing the packet. Every
@@ -24,14 +40,14 @@ struct cursor {
 static __always_inline int revalidate_pull(struct __sk_buff *skb,
 					   struct cursor *c, __u32 len)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
+	void *data = SKB_LOAD_PTR(skb, data);
+	void *data_end = SKB_LOAD_PTR(skb, data_end);
 
 	if (data + len > data_end) {
 		if (skb->len < len || bpf_skb_pull_data(skb, len) < 0)
 			return -1;
-		data = (void *)(long)skb->data;
-		data_end = (void *)(long)skb->data_end;
+		data = SKB_LOAD_PTR(skb, data);
+		data_end = SKB_LOAD_PTR(skb, data_end);
 	}
 	c->pos = data;
 	c->end = data_end;

@@ -25,5 +25,7 @@
 #include "endpoint.h"
 #include "verdict.h"
 #include "agent_state.h"
+#include "service.h"
+#include "conntrack.h"
 
 #endif

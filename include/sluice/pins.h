@@ -25,6 +25,16 @@
 #define SLUICE_MAP_VERDICTS sluice_verdicts
 /* One slot: which agent owns this pin root and whether it has synced. */
 #define SLUICE_MAP_AGENT sluice_agent
+/* Service frontends: IPv4 address, port, protocol, scope -> frontend (hash). */
+#define SLUICE_MAP_SVC4 sluice_svc4
+/* Backend id -> IPv4 address and port (hash). */
+#define SLUICE_MAP_BACKEND4 sluice_backend4
+/* Frontend id -> its Maglev table of backend ids (array of arrays). */
+#define SLUICE_MAP_MAGLEV sluice_maglev
+/* (client, frontend) -> backend, for sessionAffinity: ClientIP (LRU hash). */
+#define SLUICE_MAP_AFFINITY4 sluice_affin4
+/* Translated flows, both directions (LRU hash). */
+#define SLUICE_MAP_CT4 sluice_ct4
 
 /* TC program on the host side of a pod veth, ingress: packets from the pod. */
 #define SLUICE_PROG_FROM_POD tc_from_pod

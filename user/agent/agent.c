@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +28,17 @@
 
 static const char usage[] =
 	"Usage: sluice agent --node-name NAME [--manifests DIR] [--bpffs DIR] [-v]\n"
-	"  --node-name NAME   this node's Kubernetes name (default: $NODE_NAME)\n"
-	"  --manifests DIR    directory of Kubernetes objects, for a cluster-less node\n"
-	"  --bpffs DIR        pin root (default " SLUICE_PIN_ROOT_DEFAULT ")\n";
+	"                    [--maglev-table-size PRIME] [--map-entries MAP=N]...\n"
+	"  --node-name NAME         this node's Kubernetes name (default: $NODE_NAME)\n"
+	"  --manifests DIR          directory of Kubernetes objects, for a cluster-less node\n"
+	"  --bpffs DIR              pin root (default " SLUICE_PIN_ROOT_DEFAULT ")\n"
+	"  --maglev-table-size N    slots per service's Maglev table, a prime (default 1021)\n"
+	"  --map-entries MAP=N      capacity of one map, e.g. sluice_ct4=1000000; a pinned\n"
+	"                           map of another size is migrated with its entries\n";
+
+/* Bounds on the Maglev table size: enough slots to spread, small enough to fit. */
+#define MAGLEV_SIZE_MIN 7
+#define MAGLEV_SIZE_MAX 65521
 
 /*
  * How often endpoints are checked against the node's veths: short enough that
@@ -38,30 +47,89 @@ static const char usage[] =
  */
 #define AGENT_RESYNC_MS 5000
 
-enum { OPT_NODE_NAME = 0x200, OPT_MANIFESTS };
+enum { OPT_NODE_NAME = 0x200, OPT_MANIFESTS, OPT_MAGLEV_SIZE, OPT_MAP_ENTRIES };
 
 struct agent_opts {
 	const char *node_name;
 	const char *manifests;
+	struct loader_opts load;
+	struct cli *cli;
 };
 
 static const struct option agent_options[] = {
 	{ "node-name", required_argument, NULL, OPT_NODE_NAME },
 	{ "manifests", required_argument, NULL, OPT_MANIFESTS },
+	{ "maglev-table-size", required_argument, NULL, OPT_MAGLEV_SIZE },
+	{ "map-entries", required_argument, NULL, OPT_MAP_ENTRIES },
 	{ 0 },
 };
+
+static bool is_prime(unsigned long n)
+{
+	unsigned long d;
+
+	if (n < 2)
+		return false;
+	for (d = 2; d * d <= n; d++)
+		if (n % d == 0)
+			return false;
+	return true;
+}
+
+/* MAP=N: a sluice map and a capacity of at least one entry. */
+static int parse_map_entries(struct agent_opts *o, const char *arg)
+{
+	struct loader_map_size *sz;
+	const char *eq = strchr(arg, '=');
+	unsigned long n;
+	size_t i;
+
+	if (!eq || !parse_uint(eq + 1, 1, UINT32_MAX, &n)) {
+		p_err(o->cli, "--map-entries wants MAP=N with N a positive number, got '%s'", arg);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < sluice_map_count; i++)
+		if (strlen(sluice_map_names[i]) == (size_t)(eq - arg) &&
+		    !strncmp(sluice_map_names[i], arg, (size_t)(eq - arg)))
+			break;
+	if (i == sluice_map_count) {
+		p_err(o->cli, "--map-entries: no map named '%.*s'", (int)(eq - arg), arg);
+		return EXIT_USAGE;
+	}
+	if (o->load.n_sizes == LOADER_MAX_SIZES) {
+		p_err(o->cli, "--map-entries given more than %d times", LOADER_MAX_SIZES);
+		return EXIT_USAGE;
+	}
+	sz = &o->load.sizes[o->load.n_sizes++];
+	sz->name = sluice_map_names[i];
+	sz->entries = (__u32)n;
+	return 0;
+}
 
 static int agent_set(void *ctx, int opt, const char *arg)
 {
 	struct agent_opts *o = ctx;
+	unsigned long n;
 
-	if (opt == OPT_NODE_NAME)
+	switch (opt) {
+	case OPT_NODE_NAME:
 		o->node_name = arg;
-	else if (opt == OPT_MANIFESTS)
+		return 0;
+	case OPT_MANIFESTS:
 		o->manifests = arg;
-	else
-		return EXIT_USAGE;
-	return 0;
+		return 0;
+	case OPT_MAGLEV_SIZE:
+		if (!parse_uint(arg, MAGLEV_SIZE_MIN, MAGLEV_SIZE_MAX, &n) || !is_prime(n)) {
+			p_err(o->cli, "--maglev-table-size must be a prime from %d to %d, got '%s'",
+			      MAGLEV_SIZE_MIN, MAGLEV_SIZE_MAX, arg);
+			return EXIT_USAGE;
+		}
+		o->load.maglev_size = (__u32)n;
+		return 0;
+	case OPT_MAP_ENTRIES:
+		return parse_map_entries(o, arg);
+	}
+	return EXIT_USAGE;
 }
 
 static int check_opts(struct cli *cli, const struct agent_opts *o)
@@ -142,7 +210,7 @@ static int run(const struct sluice_pins *pins, const struct agent_opts *o)
 		close(lock_fd);
 		return sfd;
 	}
-	err = loader_load(pins, &skel);
+	err = loader_load(pins, &o->load, &skel);
 	if (err)
 		goto out;
 	pr_info("programs loaded and pinned under %s", pins->root);
@@ -200,7 +268,11 @@ out:
 
 int cmd_agent(struct cli *cli, int argc, char **argv)
 {
-	struct agent_opts o = { .node_name = getenv("NODE_NAME") };
+	struct agent_opts o = {
+		.node_name = getenv("NODE_NAME"),
+		.load = { .maglev_size = SLUICE_MAGLEV_SIZE },
+		.cli = cli,
+	};
 	int ret, first;
 
 	ret = cli_parse(cli, argc, argv, agent_options, agent_set, &o, usage, &first);

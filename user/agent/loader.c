@@ -13,12 +13,11 @@
 
 #include "tc_pod.skel.h"
 #include "agent/loader.h"
+#include "agent/map_pins.h"
 #include "lib/log.h"
 
 /* Pin directories hold kernel objects only root should touch. */
 #define PIN_DIR_MODE 0700
-/* A new pin's name until it is renamed over the old one; bpffs refuses '.' in names. */
-#define PIN_TMP_SUFFIX "_new"
 
 static int mkdir_one(const char *path)
 {
@@ -82,86 +81,9 @@ int loader_lock(const struct sluice_pins *pins)
 	return fd;
 }
 
-static bool is_sluice_map(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sluice_map_count; i++)
-		if (!strcmp(name, sluice_map_names[i]))
-			return true;
-	return false;
-}
-
-/*
- * libbpf would refuse an incompatible pin too, but without saying which
- * property differs; an operator needs that to choose between migrating and
- * `sluice uninstall`.
- */
-static int check_pinned_map(const char *path, const struct bpf_map *map)
-{
-	struct bpf_map_info info;
-	__u32 len = sizeof(info);
-	int fd, err = 0;
-
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		err = -errno;
-		goto out;
-	}
-#define MISMATCH(what, pinned, ours)                                              \
-	if ((pinned) != (ours)) {                                                 \
-		pr_err("pinned map %s has %s %u, this build needs %u; run "       \
-		       "`sluice uninstall` to start over", path, what,            \
-		       (unsigned)(pinned), (unsigned)(ours));                     \
-		err = -EPROTO;                                                    \
-		goto out;                                                         \
-	}
-	MISMATCH("type", info.type, bpf_map__type(map));
-	MISMATCH("key size", info.key_size, bpf_map__key_size(map));
-	MISMATCH("value size", info.value_size, bpf_map__value_size(map));
-	MISMATCH("max_entries", info.max_entries, bpf_map__max_entries(map));
-	MISMATCH("flags", info.map_flags, bpf_map__map_flags(map));
-#undef MISMATCH
-out:
-	close(fd);
-	return err;
-}
-
-static int maps_set_pins(const struct sluice_pins *pins, struct bpf_object *obj)
+static int prog_pin(const struct sluice_pins *pins, struct bpf_object *obj, const char *name)
 {
 	char path[PATH_MAX];
-	struct bpf_map *map;
-	int err;
-
-	bpf_object__for_each_map(map, obj) {
-		const char *name = bpf_map__name(map);
-
-		if (!is_sluice_map(name))
-			continue;
-		err = pins_map_path(pins, name, path, sizeof(path));
-		if (!err)
-			err = check_pinned_map(path, map);
-		if (!err)
-			err = bpf_map__set_pin_path(map, path);
-		if (err) {
-			pr_err("map %s: cannot use pin %s: %s", name, path, strerror(-err));
-			return err;
-		}
-	}
-	return 0;
-}
-
-/*
- * A rename over the old pin is atomic: a CNI plugin opening the pin at any
- * moment gets either the old program or the new one, never nothing.
- */
-static int prog_pin_replace(const struct sluice_pins *pins, struct bpf_object *obj,
-			    const char *name)
-{
-	char path[PATH_MAX], tmp[PATH_MAX + sizeof(PIN_TMP_SUFFIX)];
 	struct bpf_program *prog;
 	int err;
 
@@ -171,26 +93,38 @@ static int prog_pin_replace(const struct sluice_pins *pins, struct bpf_object *o
 		return -ENOENT;
 	}
 	err = pins_prog_path(pins, name, path, sizeof(path));
+	if (!err)
+		err = pin_replace(bpf_program__fd(prog), path);
 	if (err)
-		return err;
-	snprintf(tmp, sizeof(tmp), "%s" PIN_TMP_SUFFIX, path);
-	unlink(tmp);
-	err = bpf_program__pin(prog, tmp);
-	if (err) {
-		pr_err("cannot pin program %s at %s: %s", name, tmp, strerror(-err));
-		return err;
+		pr_err("cannot pin program %s at %s: %s", name, path, strerror(-err));
+	return err;
+}
+
+static int apply_sizes(struct tc_pod *skel, const struct loader_opts *opts)
+{
+	struct bpf_map *map;
+	size_t i;
+	int err;
+
+	for (i = 0; i < opts->n_sizes; i++) {
+		map = bpf_object__find_map_by_name(skel->obj, opts->sizes[i].name);
+		if (!map) {
+			pr_err("--map-entries: no map named %s", opts->sizes[i].name);
+			return -ENOENT;
+		}
+		err = bpf_map__set_max_entries(map, opts->sizes[i].entries);
+		if (err)
+			return err;
 	}
-	if (rename(tmp, path)) {
-		err = -errno;
-		pr_err("cannot move program pin %s to %s: %s", tmp, path, strerror(-err));
-		unlink(tmp);
-		return err;
-	}
+	/* Maglev tables carry BPF_F_INNER_MAP: the template's own size does not bind them. */
+	skel->rodata->cfg_maglev_size = opts->maglev_size;
 	return 0;
 }
 
-int loader_load(const struct sluice_pins *pins, struct tc_pod **out)
+int loader_load(const struct sluice_pins *pins, const struct loader_opts *opts,
+		struct tc_pod **out)
 {
+	struct map_pins mp;
 	struct tc_pod *skel;
 	size_t i;
 	int err;
@@ -204,22 +138,33 @@ int loader_load(const struct sluice_pins *pins, struct tc_pod **out)
 		pr_err("cannot open the tc_pod BPF object: %s", strerror(-err));
 		return err;
 	}
-	err = maps_set_pins(pins, skel->obj);
+	err = apply_sizes(skel, opts);
+	if (err) {
+		pr_err("cannot size the maps: %s", strerror(-err));
+		goto fail;
+	}
+	err = map_pins_plan(pins, skel->obj, &mp);
 	if (err)
 		goto fail;
 	err = tc_pod__load(skel);
 	if (err) {
 		pr_err("cannot load the tc_pod BPF programs (see the verifier log above): %s",
 		       strerror(-err));
-		goto fail;
+		goto fail_pins;
 	}
+	err = map_pins_finish(&mp);
+	if (err)
+		goto fail_pins;
+	map_pins_release(&mp);
 	for (i = 0; i < sluice_prog_count; i++) {
-		err = prog_pin_replace(pins, skel->obj, sluice_prog_names[i]);
+		err = prog_pin(pins, skel->obj, sluice_prog_names[i]);
 		if (err)
 			goto fail;
 	}
 	*out = skel;
 	return 0;
+fail_pins:
+	map_pins_release(&mp);
 fail:
 	tc_pod__destroy(skel);
 	return err;

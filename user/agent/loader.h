@@ -3,6 +3,8 @@
 #ifndef SLUICE_LOADER_H
 #define SLUICE_LOADER_H
 
+#include <linux/types.h>
+
 #include "lib/pins.h"
 
 struct tc_pod;
@@ -14,12 +16,27 @@ struct tc_pod;
  */
 int loader_lock(const struct sluice_pins *pins);
 
+/* A map whose capacity the operator set (--map-entries NAME=N). */
+struct loader_map_size {
+	const char *name;
+	__u32 entries;
+};
+
+/* Most --map-entries settings: one per map. */
+#define LOADER_MAX_SIZES 16
+
+struct loader_opts {
+	__u32 maglev_size;		/* slots per Maglev table (prime) */
+	struct loader_map_size sizes[LOADER_MAX_SIZES];
+	size_t n_sizes;
+};
+
 /*
- * Opens and loads the TC programs, reusing every map already pinned under
- * the root and pinning the rest, then pins the programs, replacing older
- * ones atomically. A pinned map whose layout differs from this build's
- * stops the load before anything is changed.
+ * Opens and loads the TC programs with the configured sizes, deals with each
+ * pinned map as map_pins.h describes, then pins the programs, replacing
+ * older ones atomically.
  */
-int loader_load(const struct sluice_pins *pins, struct tc_pod **skel);
+int loader_load(const struct sluice_pins *pins, const struct loader_opts *opts,
+		struct tc_pod **skel);
 
 #endif

@@ -12,6 +12,11 @@ const char *const sluice_map_names[] = {
 	SLUICE_STR(SLUICE_MAP_EP_META),
 	SLUICE_STR(SLUICE_MAP_VERDICTS),
 	SLUICE_STR(SLUICE_MAP_AGENT),
+	SLUICE_STR(SLUICE_MAP_SVC4),
+	SLUICE_STR(SLUICE_MAP_BACKEND4),
+	SLUICE_STR(SLUICE_MAP_MAGLEV),
+	SLUICE_STR(SLUICE_MAP_AFFINITY4),
+	SLUICE_STR(SLUICE_MAP_CT4),
 };
 const size_t sluice_map_count = sizeof(sluice_map_names) / sizeof(sluice_map_names[0]);
 

@@ -13,9 +13,11 @@ static const char *const names[SLUICE_VERDICT_MAX] = {
 	[SLUICE_VERDICT_PASS_NON_IP] = "pass-non-ip",
 	[SLUICE_VERDICT_TO_POD_STACK] = "to-pod-stack",
 	[SLUICE_VERDICT_DROP_MALFORMED] = "drop-malformed",
+	[SLUICE_VERDICT_SVC_REFUSED] = "svc-refused",
+	[SLUICE_VERDICT_DROP_NO_BACKEND] = "drop-no-backend",
 };
 
-_Static_assert(SLUICE_VERDICT_MAX == 5, "give every verdict a name above");
+_Static_assert(SLUICE_VERDICT_MAX == 7, "give every verdict a name above");
 
 const char *verdict_name(enum sluice_verdict v)
 {

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* The 5-tuple of an IPv4 packet, and where its ports and checksum sit. */
+#ifndef SLUICE_BPF_L4_H
+#define SLUICE_BPF_L4_H
+
+#include "parse.h"
+
+/* The fragment offset bits of iphdr.frag_off (host order after bpf_ntohs). */
+#define IPV4_FRAG_OFFSET_MASK 0x1fff
+/* Smallest TCP header, in bytes (data offset 5). */
+#define TCP_HDR_MIN 20
+/* TCP flag bits in byte 13 of the header. */
+#define TCP_FLAG_FIN 0x01
+#define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_RST 0x04
+#define TCP_FLAG_ACK 0x10
+/* Offsets of the checksum field inside TCP and UDP headers. */
+#define TCP_CSUM_OFF 16
+#define UDP_CSUM_OFF 6
+
+struct flow4 {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 sport;		/* 0 unless has_ports */
+	__be16 dport;
+	__u8 proto;
+	__u8 has_ports;		/* TCP or UDP, first (or only) fragment */
+	__u8 tcp_flags;
+	__u8 pad;
+	__u32 l4_off;		/* from the start of the frame */
+};
+
+/*
+ * Fills f from the IPv4 header and, for TCP and UDP, the ports; pulls the
+ * L4 header into the linear area. Every packet pointer is invalid after it.
+ * Returns -1 for a TCP or UDP header cut short.
+ */
+static __always_inline int flow4_parse(struct __sk_buff *skb, struct iphdr *iph,
+				       struct flow4 *f)
+{
+	struct cursor c;
+	__u32 ihl_len = iph->ihl * 4, need;
+
+	f->saddr = iph->saddr;
+	f->daddr = iph->daddr;
+	f->proto = iph->protocol;
+	f->l4_off = sizeof(struct ethhdr) + ihl_len;
+	f->has_ports = 0;
+	f->sport = f->dport = 0;
+	f->tcp_flags = 0;
+	if (f->proto != IPPROTO_TCP && f->proto != IPPROTO_UDP)
+		return 0;
+	/* Later fragments carry no ports; only the first can be matched. */
+	if (bpf_ntohs(iph->frag_off) & IPV4_FRAG_OFFSET_MASK)
+		return 0;
+	need = f->l4_off + (f->proto == IPPROTO_TCP ? TCP_HDR_MIN : sizeof(struct udphdr));
+	/* Verifier workaround: a bound it can see on the pull length (ihl <= 15). */
+	if (need > sizeof(struct ethhdr) + 60 + TCP_HDR_MIN)
+		return -1;
+	if (revalidate_pull(skb, &c, need) < 0)
+		return -1;
+	c.pos += f->l4_off;
+	if (f->proto == IPPROTO_TCP) {
+		struct tcphdr *th = c.pos;
+
+		if ((void *)(th + 1) > c.end)
+			return -1;
+		f->sport = th->source;
+		f->dport = th->dest;
+		f->tcp_flags = ((__u8 *)th)[13];
+	} else {
+		struct udphdr *uh = c.pos;
+
+		if ((void *)(uh + 1) > c.end)
+			return -1;
+		f->sport = uh->source;
+		f->dport = uh->dest;
+	}
+	f->has_ports = 1;
+	return 0;
+}
+
+#endif

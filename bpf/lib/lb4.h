@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Service load balancing of IPv4 flows leaving pods: replies of translated
+ * flows get their service address back, new flows to a frontend get a
+ * backend (client-IP affinity, else Maglev) and are translated to it.
+ */
+#ifndef SLUICE_BPF_LB4_H
+#define SLUICE_BPF_LB4_H
+
+#include "ct4.h"
+#include "hash.h"
+#include "nat4.h"
+
+enum lb_result {
+	LB_PASS,	/* not service traffic: deliver as it is */
+	LB_DONE,	/* translated (or reverse-translated): deliver to f->daddr */
+	LB_REFUSE,	/* a frontend with no backend: refuse the connection */
+	LB_DROP,	/* cannot be forwarded; the verdict says why */
+};
+
+struct lb_out {
+	enum sluice_verdict verdict;	/* with LB_DROP */
+};
+
+static __always_inline __be32 hairpin_addr(void)
+{
+	return bpf_htonl(SLUICE_HAIRPIN_IPV4_HOST);
+}
+
+/* A slot of the frontend's Maglev table, chosen by the flow's hash. */
+static __always_inline int maglev_pick(const struct sluice_svc_value *svc,
+				       const struct flow4 *f, __u32 *backend_id)
+{
+	__u32 slot, *id, hash;
+	void *table;
+
+	table = bpf_map_lookup_elem(&SLUICE_MAP_MAGLEV, &svc->id);
+	if (!table || !cfg_maglev_size)
+		return -1;
+	hash = jhash_3words(f->saddr, f->daddr,
+			    ((__u32)f->sport << 16 | f->dport) ^ f->proto, 0);
+	slot = hash % cfg_maglev_size;
+	id = bpf_map_lookup_elem(table, &slot);
+	if (!id)
+		return -1;
+	*backend_id = *id;
+	return 0;
+}
+
+/*
+ * The backend for a new flow: the client's affinity backend while it is
+ * fresh and still in the table, else a Maglev pick (which becomes the
+ * client's affinity backend).
+ */
+static __always_inline struct sluice_backend4 *
+lb4_pick(const struct sluice_svc_value *svc, const struct flow4 *f, __u32 *backend_id)
+{
+	struct sluice_affinity4_key ak = { .client = f->saddr, .svc_id = svc->id };
+	struct sluice_affinity_value av = {}, *cur = NULL;
+	struct sluice_backend4 *be;
+	__u64 now = bpf_ktime_get_ns();
+
+	if (svc->flags & SLUICE_SVC_F_AFFINITY) {
+		cur = bpf_map_lookup_elem(&SLUICE_MAP_AFFINITY4, &ak);
+		if (cur && now - cur->last_used_ns <= svc->affinity_timeout * NSEC_PER_SEC) {
+			be = bpf_map_lookup_elem(&SLUICE_MAP_BACKEND4, &cur->backend_id);
+			if (be) {
+				*backend_id = cur->backend_id;
+				cur->last_used_ns = now;
+				return be;
+			}
+		}
+	}
+	if (maglev_pick(svc, f, backend_id) < 0)
+		return NULL;
+	be = bpf_map_lookup_elem(&SLUICE_MAP_BACKEND4, backend_id);
+	if (be && (svc->flags & SLUICE_SVC_F_AFFINITY)) {
+		av.backend_id = *backend_id;
+		av.last_used_ns = now;
+		bpf_map_update_elem(&SLUICE_MAP_AFFINITY4, &ak, &av, BPF_ANY);
+	}
+	return be;
+}
+
+/* Replies of a translated flow: from the backend, they must seem to come from the service. */
+static __always_inline enum lb_result lb4_reply(struct __sk_buff *skb, struct flow4 *f,
+						struct sluice_ct4_value *ct, struct lb_out *out)
+{
+	__be32 client = ct->client_addr;
+	__u8 hairpin = ct->flags & SLUICE_CT_F_HAIRPIN;
+
+	ct4_refresh(ct, f);
+	if (nat4_snat(skb, f, ct->nat_addr, ct->nat_port) < 0 ||
+	    (hairpin && nat4_dnat(skb, f, client, f->dport) < 0)) {
+		out->verdict = SLUICE_VERDICT_DROP_MALFORMED;
+		return LB_DROP;
+	}
+	return LB_DONE;
+}
+
+/* Records both directions of a new flow to backend be. */
+static __always_inline void lb4_track(const struct flow4 *f, const struct sluice_svc_value *svc,
+				      __u32 backend_id, const struct sluice_backend4 *be,
+				      bool hairpin)
+{
+	struct sluice_ct4_value fwd = { .svc_id = svc->id, .backend_id = backend_id };
+	struct sluice_ct4_value rev = {
+		.svc_id = svc->id,
+		.backend_id = backend_id,
+		.nat_addr = f->daddr,
+		.nat_port = f->dport,
+		.client_addr = f->saddr,
+		.flags = hairpin ? SLUICE_CT_F_HAIRPIN : 0,
+	};
+	struct flow4 reply = {
+		.saddr = be->addr,
+		.daddr = hairpin ? hairpin_addr() : f->saddr,
+		.sport = be->port,
+		.dport = f->sport,
+		.proto = f->proto,
+		/* The reply's own flags are not known yet: start it as a SYN would. */
+		.tcp_flags = TCP_FLAG_SYN,
+	};
+
+	ct4_create(f, SLUICE_CT_SERVICE, &fwd);
+	ct4_create(&reply, SLUICE_CT_REPLY, &rev);
+}
+
+static __always_inline enum lb_result lb4_from_pod(struct __sk_buff *skb, struct flow4 *f,
+						   struct lb_out *out)
+{
+	struct sluice_svc4_key sk = {};
+	struct sluice_svc_value *svc;
+	struct sluice_ct4_value *ct;
+	struct sluice_backend4 *be = NULL;
+	__u32 backend_id;
+	bool hairpin;
+
+	if (!f->has_ports)
+		return LB_PASS;
+	ct = ct4_lookup(f, SLUICE_CT_REPLY);
+	if (ct)
+		return lb4_reply(skb, f, ct, out);
+
+	sk.addr = f->daddr;
+	sk.port = f->dport;
+	sk.proto = f->proto;
+	sk.scope = SLUICE_SCOPE_INTERNAL;
+	svc = bpf_map_lookup_elem(&SLUICE_MAP_SVC4, &sk);
+	if (!svc)
+		return LB_PASS;
+	if (!svc->count)
+		return LB_REFUSE;
+
+	/* An existing flow keeps its backend while that backend is still there. */
+	ct = ct4_lookup(f, SLUICE_CT_SERVICE);
+	if (ct && ct->svc_id == svc->id) {
+		backend_id = ct->backend_id;
+		be = bpf_map_lookup_elem(&SLUICE_MAP_BACKEND4, &backend_id);
+		if (be)
+			ct4_refresh(ct, f);
+	}
+	if (!be) {
+		/* New, or its backend is gone: a new backend answers a stray segment with RST. */
+		be = lb4_pick(svc, f, &backend_id);
+		if (!be) {
+			out->verdict = SLUICE_VERDICT_DROP_NO_BACKEND;
+			return LB_DROP;
+		}
+		lb4_track(f, svc, backend_id, be, be->addr == f->saddr);
+	}
+	hairpin = be->addr == f->saddr;
+	if (nat4_dnat(skb, f, be->addr, be->port) < 0 ||
+	    (hairpin && nat4_snat(skb, f, hairpin_addr(), f->sport) < 0)) {
+		out->verdict = SLUICE_VERDICT_DROP_MALFORMED;
+		return LB_DROP;
+	}
+	return LB_DONE;
+}
+
+#endif

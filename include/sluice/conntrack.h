@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Connection tracking for translated flows, in an LRU hash: under pressure
+ * the least recently used entries go first, and the agent removes expired
+ * ones. Each flow has two entries, one per direction, each keyed by the
+ * tuple of the packets it matches as they arrive.
+ */
+#ifndef SLUICE_CONNTRACK_H
+#define SLUICE_CONNTRACK_H
+
+#if !defined(__VMLINUX_H__) && !defined(_LINUX_TYPES_H)
+#error "include vmlinux.h or <linux/types.h> first"
+#endif
+
+/* Flows a node tracks by default; each takes two entries. */
+#define SLUICE_CT_MAX 262144
+
+/*
+ * Idle timeouts in seconds, per protocol and state. TCP follows the
+ * packets each direction sends: a SYN alone, data, then FIN or RST.
+ * Values as Cilium's defaults, which clusters run with today.
+ */
+#define SLUICE_CT_TCP_SYN_S 60
+#define SLUICE_CT_TCP_ESTABLISHED_S 21600
+#define SLUICE_CT_TCP_CLOSING_S 10
+#define SLUICE_CT_UDP_S 60
+
+enum sluice_ct_dir {
+	/* Client to service frontend, before translation: names the backend. */
+	SLUICE_CT_SERVICE = 0,
+	/* Backend to client, before reverse translation: names the frontend. */
+	SLUICE_CT_REPLY = 1,
+};
+
+struct sluice_ct4_key {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 sport;
+	__be16 dport;
+	__u8 proto;
+	__u8 dir;		/* enum sluice_ct_dir */
+	__u16 pad;
+};
+_Static_assert(sizeof(struct sluice_ct4_key) == 16, "ct4 key layout");
+
+enum sluice_ct_flags {
+	/* The client reached itself: replies go back to client_addr. */
+	SLUICE_CT_F_HAIRPIN = 1 << 0,
+	/* A FIN or RST was seen in this direction. */
+	SLUICE_CT_F_CLOSING = 1 << 1,
+	/* A packet other than a lone SYN was seen in this direction. */
+	SLUICE_CT_F_ESTABLISHED = 1 << 2,
+};
+
+struct sluice_ct4_value {
+	__u64 expires_ns;	/* bpf_ktime_get_ns() (CLOCK_MONOTONIC) deadline */
+	__u32 svc_id;		/* the frontend this flow was translated for */
+	__u32 backend_id;	/* SERVICE: the chosen backend */
+	__be32 nat_addr;	/* REPLY: the frontend address replies come from */
+	__be32 client_addr;	/* REPLY with HAIRPIN: the pod's own address */
+	__be16 nat_port;	/* REPLY: the frontend port */
+	__u8 flags;		/* enum sluice_ct_flags */
+	__u8 pad[5];
+};
+_Static_assert(sizeof(struct sluice_ct4_value) == 32, "ct4 value layout");
+
+#endif
