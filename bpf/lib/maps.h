@@ -44,6 +44,15 @@ struct {
 	__type(value, struct sluice_svc_value);
 } SLUICE_MAP_SVC4 SEC(".maps");
 
+/* Allocated per entry: most frontend ids are unused on most nodes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SLUICE_FRONTEND_MAX);
+	__type(key, __u32);
+	__type(value, struct sluice_svc_meta);
+} SLUICE_MAP_SVC_META SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, SLUICE_BACKEND_MAX);

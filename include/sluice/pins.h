@@ -27,6 +27,8 @@
 #define SLUICE_MAP_AGENT sluice_agent
 /* Service frontends: IPv4 address, port, protocol, scope -> frontend (hash). */
 #define SLUICE_MAP_SVC4 sluice_svc4
+/* Frontend id -> service namespace/name/port; control plane only (hash). */
+#define SLUICE_MAP_SVC_META sluice_svc_meta
 /* Backend id -> IPv4 address and port (hash). */
 #define SLUICE_MAP_BACKEND4 sluice_backend4
 /* Frontend id -> its Maglev table of backend ids (array of arrays). */

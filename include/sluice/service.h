@@ -58,14 +58,50 @@ struct sluice_svc_value {
 };
 _Static_assert(sizeof(struct sluice_svc_value) == 16, "svc value layout");
 
+enum sluice_backend_flags {
+	/* Terminating but serving: used only while no ready backend exists. */
+	SLUICE_BACKEND_F_TERMINATING = 1 << 0,
+	/* On this node. */
+	SLUICE_BACKEND_F_LOCAL = 1 << 1,
+};
+
 /* One backend of one frontend; ids are never shared between frontends. */
 struct sluice_backend4 {
 	__be32 addr;		/* network byte order */
 	__be16 port;		/* network byte order: the resolved targetPort */
 	__u8 proto;
-	__u8 pad;
+	__u8 flags;		/* enum sluice_backend_flags; for operators, not the datapath */
+	__u32 svc_id;		/* the frontend it serves */
 };
-_Static_assert(sizeof(struct sluice_backend4) == 8, "backend4 layout");
+_Static_assert(sizeof(struct sluice_backend4) == 12, "backend4 layout");
+
+/* A Kubernetes namespace: a DNS label, 63 characters and a NUL. */
+#define SLUICE_K8S_NAMESPACE_LEN 64
+/* A Kubernetes object name: a DNS subdomain, 253 characters and a NUL. */
+#define SLUICE_K8S_NAME_LEN 256
+/* A service port name: a DNS label, 63 characters and a NUL. */
+#define SLUICE_K8S_PORT_NAME_LEN 64
+
+enum sluice_svc_kind {
+	SLUICE_SVC_CLUSTER_IP = 0,
+	SLUICE_SVC_NODE_PORT = 1,
+	SLUICE_SVC_EXTERNAL_IP = 2,
+	SLUICE_SVC_LOAD_BALANCER = 3,
+};
+
+/*
+ * Which service and port a frontend belongs to: for operators and for an
+ * agent rebuilding its state after a restart. Never read by the datapath.
+ */
+struct sluice_svc_meta {
+	char namespace[SLUICE_K8S_NAMESPACE_LEN];
+	char name[SLUICE_K8S_NAME_LEN];
+	char port_name[SLUICE_K8S_PORT_NAME_LEN];
+	struct sluice_svc4_key key;	/* the frontend this id serves */
+	__u8 kind;			/* enum sluice_svc_kind */
+	__u8 pad[7];
+};
+_Static_assert(sizeof(struct sluice_svc_meta) == 400, "svc meta layout");
 
 /* Client-IP affinity: which backend a client was given for a frontend. */
 struct sluice_affinity4_key {

@@ -36,6 +36,7 @@ in_pod() {
 }
 
 pin_root() { echo "/sys/fs/bpf/$E2E_PREFIX-$1"; }
+manifest_dir() { echo "$E2E_DIR/manifests-$1"; }
 
 # A node: a namespace with loopback up. IP forwarding stays off unless a
 # test turns it on, so pod-to-pod traffic can only pass through BPF.
@@ -46,10 +47,14 @@ node_create() {
 
 # Background processes are started as simple commands, never through a
 # function, so that $! is the process itself and not a subshell around it.
+# agent_start NODE [AGENT_ARGS...]: each node reads its own manifest directory.
 agent_start() {
 	local node=$1
+	shift
+	mkdir -p "$(manifest_dir "$node")"
 	nsenter --net="/var/run/netns/$E2E_PREFIX-$node" "$SLUICE_BIN/sluice" agent \
-		--node-name "$node" --bpffs "$(pin_root "$node")" >>"$E2E_DIR/agent-$node.log" 2>&1 &
+		--node-name "$node" --bpffs "$(pin_root "$node")" \
+		--manifests "$(manifest_dir "$node")" "$@" >>"$E2E_DIR/agent-$node.log" 2>&1 &
 	echo $! >"$E2E_DIR/agent-$node.pid"
 	agent_wait_ready "$node"
 }
@@ -188,6 +193,44 @@ tcp_ask() {
 # Registers a command that cleanup runs first (for things only a tool can undo).
 on_cleanup() {
 	printf '%s\n' "$*" >>"$E2E_DIR/cleanup.sh"
+}
+
+# Writes a Service and its EndpointSlice into a node's manifest directory.
+# svc_write NODE NAME CLUSTER_IP PORT TARGET_PORT PROTO [POD...]; extra spec
+# fields come from $SVC_SPEC (a jq object merged into spec).
+svc_write() {
+	local node=$1 name=$2 ip=$3 port=$4 target=$5 proto=$6 pod eps='[]'
+	shift 6
+	for pod in "$@"; do
+		eps=$(jq --arg ip "$(pod_ip "$pod")" --arg node "$node" \
+			'. + [{addresses: [$ip], conditions: {ready: true}, nodeName: $node}]' <<<"$eps")
+	done
+	jq -n --arg name "$name" --arg ip "$ip" --argjson port "$port" \
+		--argjson target "$target" --arg proto "$proto" --argjson eps "$eps" \
+		--argjson extra "${SVC_SPEC:-{\}}" '{apiVersion: "v1", kind: "List", items: [
+		{apiVersion: "v1", kind: "Service",
+		 metadata: {name: $name, namespace: "default"},
+		 spec: ({clusterIP: $ip, ports: [{name: "p", port: $port, targetPort: $target,
+			 protocol: $proto}]} + $extra)},
+		{apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice",
+		 metadata: {name: ($name + "-1"), namespace: "default",
+			    labels: {"kubernetes.io/service-name": $name}},
+		 addressType: "IPv4", ports: [{name: "p", port: $target, protocol: $proto}],
+		 endpoints: $eps}]}' >"$(manifest_dir "$node")/$name.json.tmp"
+	# A rename, as editors and kubectl-style tools save: the agent never reads half a file.
+	mv "$(manifest_dir "$node")/$name.json.tmp" "$(manifest_dir "$node")/$name.json"
+}
+
+# Waits until a node programs a frontend with this many backends.
+svc_wait() {
+	local node=$1 ip=$2 want=$3 i
+	for ((i = 0; i < 50; i++)); do
+		[[ $(sluice_cli "$node" -j service list 2>/dev/null |
+			jq --arg ip "$ip" '[.[] | select(.address == $ip and .scope == "internal")
+				| .backends | length] | first // -1') == "$want" ]] && return 0
+		sleep 0.1
+	done
+	fail "service $ip on $node: never got $want backends: $(sluice_cli "$node" service list 2>&1)"
 }
 
 # Removes everything this test made, whatever state it died in.

@@ -1,29 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-/*
- * `sluice agent`: loads and pins the datapath, keeps endpoints in step, and
- * leaves everything pinned and attached when it stops, so traffic never
- * depends on the agent process being alive.
- */
-#include <errno.h>
-#include <poll.h>
-#include <signal.h>
+/* `sluice agent`: its options; daemon.c is the agent itself. */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
-#include "tc_pod.skel.h"
-#include "agent/endpoint_sync.h"
-#include "agent/loader.h"
+#include "agent/daemon.h"
 #include "cli/cli.h"
-#include "lib/agent_state.h"
-#include "lib/field.h"
 #include "lib/log.h"
 
 static const char usage[] =
@@ -40,19 +23,10 @@ static const char usage[] =
 #define MAGLEV_SIZE_MIN 7
 #define MAGLEV_SIZE_MAX 65521
 
-/*
- * How often endpoints are checked against the node's veths: short enough that
- * a veth deleted without CNI DEL leaves a stale entry for seconds only, long
- * enough to cost nothing.
- */
-#define AGENT_RESYNC_MS 5000
-
 enum { OPT_NODE_NAME = 0x200, OPT_MANIFESTS, OPT_MAGLEV_SIZE, OPT_MAP_ENTRIES };
 
 struct agent_opts {
-	const char *node_name;
-	const char *manifests;
-	struct loader_opts load;
+	struct daemon_opts d;
 	struct cli *cli;
 };
 
@@ -96,11 +70,11 @@ static int parse_map_entries(struct agent_opts *o, const char *arg)
 		p_err(o->cli, "--map-entries: no map named '%.*s'", (int)(eq - arg), arg);
 		return EXIT_USAGE;
 	}
-	if (o->load.n_sizes == LOADER_MAX_SIZES) {
+	if (o->d.load.n_sizes == LOADER_MAX_SIZES) {
 		p_err(o->cli, "--map-entries given more than %d times", LOADER_MAX_SIZES);
 		return EXIT_USAGE;
 	}
-	sz = &o->load.sizes[o->load.n_sizes++];
+	sz = &o->d.load.sizes[o->d.load.n_sizes++];
 	sz->name = sluice_map_names[i];
 	sz->entries = (__u32)n;
 	return 0;
@@ -113,10 +87,10 @@ static int agent_set(void *ctx, int opt, const char *arg)
 
 	switch (opt) {
 	case OPT_NODE_NAME:
-		o->node_name = arg;
+		o->d.node_name = arg;
 		return 0;
 	case OPT_MANIFESTS:
-		o->manifests = arg;
+		o->d.manifests = arg;
 		return 0;
 	case OPT_MAGLEV_SIZE:
 		if (!parse_uint(arg, MAGLEV_SIZE_MIN, MAGLEV_SIZE_MAX, &n) || !is_prime(n)) {
@@ -124,7 +98,7 @@ static int agent_set(void *ctx, int opt, const char *arg)
 			      MAGLEV_SIZE_MIN, MAGLEV_SIZE_MAX, arg);
 			return EXIT_USAGE;
 		}
-		o->load.maglev_size = (__u32)n;
+		o->d.load.maglev_size = (__u32)n;
 		return 0;
 	case OPT_MAP_ENTRIES:
 		return parse_map_entries(o, arg);
@@ -136,141 +110,28 @@ static int check_opts(struct cli *cli, const struct agent_opts *o)
 {
 	struct stat sb;
 
-	if (!o->node_name || !o->node_name[0]) {
+	if (!o->d.node_name || !o->d.node_name[0]) {
 		p_err(cli, "--node-name (or $NODE_NAME) is required");
 		return EXIT_USAGE;
 	}
-	if (strlen(o->node_name) >= SLUICE_NODE_NAME_LEN) {
+	if (strlen(o->d.node_name) >= SLUICE_NODE_NAME_LEN) {
 		p_err(cli, "--node-name is longer than %d characters", SLUICE_NODE_NAME_LEN - 1);
 		return EXIT_USAGE;
 	}
-	if (o->manifests && (stat(o->manifests, &sb) || !S_ISDIR(sb.st_mode))) {
-		p_err(cli, "--manifests %s is not a readable directory", o->manifests);
+	if (o->d.manifests && (stat(o->d.manifests, &sb) || !S_ISDIR(sb.st_mode))) {
+		p_err(cli, "--manifests %s is not a readable directory", o->d.manifests);
 		return EXIT_USAGE;
 	}
 	return 0;
-}
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static int sync_endpoints(const struct sluice_pins *pins)
-{
-	struct endpoint_sync_result r;
-	int err = endpoint_sync(pins, &r);
-
-	if (err) {
-		pr_warn("endpoint sync failed: %s", strerror(-err));
-		return err;
-	}
-	if (r.reattached || r.removed || r.failed)
-		pr_info("endpoint sync: %u in step, %u re-attached, %u stale removed, %u failed",
-			r.kept, r.reattached, r.removed, r.failed);
-	return 0;
-}
-
-/* SIGTERM and SIGINT arrive through a file descriptor so the loop can poll. */
-static int signals_fd(void)
-{
-	sigset_t mask;
-	int fd;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL))
-		return -errno;
-	fd = signalfd(-1, &mask, SFD_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
-static int run(const struct sluice_pins *pins, const struct agent_opts *o)
-{
-	struct sluice_agent_state st = { .abi_version = SLUICE_ABI_VERSION };
-	struct tc_pod *skel = NULL;
-	struct pollfd pfd;
-	int lock_fd, sfd, state_fd, err;
-
-	lock_fd = loader_lock(pins);
-	if (lock_fd < 0) {
-		if (lock_fd == -EBUSY && !agent_state_read(pins, &st) && st.pid)
-			pr_err("agent pid %u already owns %s", st.pid, pins->root);
-		else
-			pr_err("cannot take %s: %s", pins->root, strerror(-lock_fd));
-		return lock_fd;
-	}
-	sfd = signals_fd();
-	if (sfd < 0) {
-		pr_err("cannot set up signal handling: %s", strerror(-sfd));
-		close(lock_fd);
-		return sfd;
-	}
-	err = loader_load(pins, &o->load, &skel);
-	if (err)
-		goto out;
-	pr_info("programs loaded and pinned under %s", pins->root);
-
-	memset(&st, 0, sizeof(st));
-	st.abi_version = SLUICE_ABI_VERSION;
-	st.pid = (__u32)getpid();
-	copy_field(st.node_name, sizeof(st.node_name), o->node_name);
-	state_fd = bpf_map__fd(skel->maps.SLUICE_MAP_AGENT);
-	err = proc_start_ticks(getpid(), &st.start_ticks);
-	if (!err)
-		err = agent_state_write_fd(state_fd, &st);
-	if (err) {
-		pr_err("cannot record the agent in %s: %s", pins->root, strerror(-err));
-		goto out;
-	}
-
-	err = sync_endpoints(pins);
-	if (err)
-		goto out;
-	st.synced_ns = now_ns();
-	err = agent_state_write_fd(state_fd, &st);
-	if (err)
-		goto out;
-	pr_info("node %s: first sync done, agent ready", o->node_name);
-
-	pfd.fd = sfd;
-	pfd.events = POLLIN;
-	for (;;) {
-		int n = poll(&pfd, 1, AGENT_RESYNC_MS);
-
-		if (n < 0 && errno != EINTR) {
-			err = -errno;
-			pr_err("poll: %s", strerror(-err));
-			break;
-		}
-		if (n > 0) {
-			struct signalfd_siginfo si;
-
-			if (read(sfd, &si, sizeof(si)) == sizeof(si))
-				pr_info("signal %u: stopping; pins stay, traffic keeps flowing",
-					si.ssi_signo);
-			break;
-		}
-		sync_endpoints(pins);
-	}
-	st.pid = 0;
-	agent_state_write_fd(state_fd, &st);
-out:
-	tc_pod__destroy(skel);
-	close(sfd);
-	close(lock_fd);
-	return err;
 }
 
 int cmd_agent(struct cli *cli, int argc, char **argv)
 {
 	struct agent_opts o = {
-		.node_name = getenv("NODE_NAME"),
-		.load = { .maglev_size = SLUICE_MAGLEV_SIZE },
+		.d = {
+			.node_name = getenv("NODE_NAME"),
+			.load = { .maglev_size = SLUICE_MAGLEV_SIZE },
+		},
 		.cli = cli,
 	};
 	int ret, first;
@@ -286,5 +147,5 @@ int cmd_agent(struct cli *cli, int argc, char **argv)
 	if (ret)
 		return ret;
 	log_init("sluice-agent", cli->verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO, true);
-	return run(&cli->pins, &o) ? EXIT_FAIL : EXIT_OK;
+	return daemon_run(&cli->pins, &o.d) ? EXIT_FAIL : EXIT_OK;
 }

@@ -72,5 +72,7 @@ int cmd_status(struct cli *cli, int argc, char **argv);
 int cmd_endpoint(struct cli *cli, int argc, char **argv);
 int cmd_stats(struct cli *cli, int argc, char **argv);
 int cmd_uninstall(struct cli *cli, int argc, char **argv);
+int cmd_service(struct cli *cli, int argc, char **argv);
+int cmd_ct(struct cli *cli, int argc, char **argv);
 
 #endif

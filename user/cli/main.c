@@ -8,11 +8,14 @@
 
 static const char usage[] =
 	"Usage: sluice [OPTIONS] OBJECT [VERB] [ARGS]\n"
-	"  OBJECT := { agent | status | endpoint | stats | uninstall | version | help }\n"
+	"  OBJECT := { agent | status | endpoint | service | ct | stats | uninstall | version |\n"
+	"             help }\n"
 	"\n"
 	"  sluice agent --node-name NAME [--manifests DIR]   run the node agent\n"
 	"  sluice status                                     is the node's datapath ready?\n"
 	"  sluice endpoint list                              pods on this node\n"
+	"  sluice service list                               frontends and their backends\n"
+	"  sluice ct { list | flush }                        connection tracking\n"
 	"  sluice stats show                                 datapath verdict counters\n"
 	"  sluice uninstall                                  detach and remove every pin\n"
 	"  sluice version                                    build and ABI version\n"
@@ -59,6 +62,8 @@ static const struct cli_cmd commands[] = {
 	{ "agent", cmd_agent, "run the node agent" },
 	{ "status", cmd_status, "is the node's datapath ready?" },
 	{ "endpoint", cmd_endpoint, "pods on this node" },
+	{ "service", cmd_service, "frontends and their backends" },
+	{ "ct", cmd_ct, "connection tracking" },
 	{ "stats", cmd_stats, "datapath verdict counters" },
 	{ "uninstall", cmd_uninstall, "detach and remove every pin" },
 	{ "version", cmd_version, "build and ABI version" },

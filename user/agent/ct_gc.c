@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <linux/types.h>
+#include <sluice/abi.h>
+
+#include "agent/ct_gc.h"
+
+/* Entries read per batch syscall: big enough to be cheap, small enough for the stack of a pass. */
+#define CT_GC_BATCH 4096
+
+static __u64 monotonic_ns(void)
+{
+	struct timespec ts;
+
+	/* bpf_ktime_get_ns(), which stamps the entries, is CLOCK_MONOTONIC. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+/*
+ * Reads the map in batches and deletes afterwards: deleting while walking
+ * a hash map with get_next_key would restart the walk at every delete.
+ */
+long ct_gc_pass(int ct_fd)
+{
+	struct sluice_ct4_key *keys = calloc(CT_GC_BATCH, sizeof(*keys));
+	struct sluice_ct4_value *vals = calloc(CT_GC_BATCH, sizeof(*vals));
+	struct sluice_ct4_key *expired = NULL;
+	size_t n_expired = 0, cap = 0;
+	__u64 now = monotonic_ns(), batch = 0;
+	bool first = true, done = false;
+	long removed = 0;
+	int err = 0;
+	__u32 i;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (!done) {
+		__u32 count = CT_GC_BATCH;
+
+		if (bpf_map_lookup_batch(ct_fd, first ? NULL : &batch, &batch, keys, vals, &count,
+					 NULL)) {
+			if (errno != ENOENT) {
+				err = -errno;
+				goto out;
+			}
+			done = true;
+		}
+		first = false;
+		for (i = 0; i < count; i++) {
+			if (vals[i].expires_ns >= now)
+				continue;
+			if (n_expired == cap) {
+				size_t ncap = cap ? cap * 2 : CT_GC_BATCH;
+				struct sluice_ct4_key *e = realloc(expired, ncap * sizeof(*e));
+
+				if (!e) {
+					err = -ENOMEM;
+					goto out;
+				}
+				expired = e;
+				cap = ncap;
+			}
+			expired[n_expired++] = keys[i];
+		}
+	}
+	for (i = 0; i < n_expired; i++)
+		removed += !bpf_map_delete_elem(ct_fd, &expired[i]);
+out:
+	free(keys);
+	free(vals);
+	free(expired);
+	return err ? err : removed;
+}

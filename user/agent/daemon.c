@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The agent loads and pins the datapath, keeps endpoints and services in
+ * step, and leaves everything pinned and attached when it stops, so traffic
+ * never depends on the agent process being alive.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "tc_pod.skel.h"
+#include "agent/ct_gc.h"
+#include "agent/daemon.h"
+#include "agent/endpoint_sync.h"
+#include "agent/services.h"
+#include "k8s/manifest.h"
+#include "lib/agent_state.h"
+#include "lib/field.h"
+#include "lib/log.h"
+
+/*
+ * How often endpoints are checked against the node's veths: short enough that
+ * a veth deleted without CNI DEL leaves a stale entry for seconds only, long
+ * enough to cost nothing.
+ */
+#define ENDPOINT_SYNC_MS 5000
+/* How often expired conntrack entries are removed; the datapath ignores them meanwhile. */
+#define CT_GC_MS 10000
+/* Milliseconds per second and nanoseconds per millisecond. */
+#define MS_PER_S 1000
+#define NS_PER_MS 1000000ULL
+
+enum { POLL_SIGNAL, POLL_MANIFESTS, POLL_COUNT };
+
+struct daemon {
+	const struct sluice_pins *pins;
+	const struct daemon_opts *opts;
+	struct tc_pod *skel;
+	int lock_fd, sfd, state_fd;
+	struct sluice_agent_state st;
+	struct services svc;
+	bool svc_open;
+	struct manifest_source *manifests;
+	bool manifests_synced;
+	__u64 next_endpoint_sync, next_ct_gc;
+};
+
+static __u64 now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * MS_PER_S + (__u64)ts.tv_nsec / NS_PER_MS;
+}
+
+static __u64 realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (__u64)ts.tv_sec * MS_PER_S * NS_PER_MS + (__u64)ts.tv_nsec;
+}
+
+static int sync_endpoints(const struct sluice_pins *pins)
+{
+	struct endpoint_sync_result r;
+	int err = endpoint_sync(pins, &r);
+
+	if (err) {
+		pr_warn("endpoint sync failed: %s", strerror(-err));
+		return err;
+	}
+	if (r.reattached || r.removed || r.failed)
+		pr_info("endpoint sync: %u in step, %u re-attached, %u stale removed, %u failed",
+			r.kept, r.reattached, r.removed, r.failed);
+	return 0;
+}
+
+static void ct_gc(struct daemon *d)
+{
+	long n = ct_gc_pass(bpf_map__fd(d->skel->maps.SLUICE_MAP_CT4));
+
+	if (n < 0)
+		pr_warn("conntrack GC failed: %s", strerror((int)-n));
+	else if (n)
+		pr_debug("conntrack GC: %ld expired entries removed", n);
+}
+
+/* SIGTERM and SIGINT arrive through a file descriptor so the loop can poll. */
+static int signals_fd(void)
+{
+	sigset_t mask;
+	int fd;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -errno;
+	fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static void on_event(void *ctx, enum k8s_event_type type, enum k8s_kind kind, const cJSON *obj)
+{
+	struct daemon *d = ctx;
+
+	services_event(&d->svc, type, kind, obj);
+}
+
+static void on_synced(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	d->manifests_synced = true;
+}
+
+static int record_self(struct daemon *d)
+{
+	int err;
+
+	memset(&d->st, 0, sizeof(d->st));
+	d->st.abi_version = SLUICE_ABI_VERSION;
+	d->st.pid = (__u32)getpid();
+	copy_field(d->st.node_name, sizeof(d->st.node_name), d->opts->node_name);
+	d->state_fd = bpf_map__fd(d->skel->maps.SLUICE_MAP_AGENT);
+	err = proc_start_ticks(getpid(), &d->st.start_ticks);
+	if (!err)
+		err = agent_state_write_fd(d->state_fd, &d->st);
+	if (err)
+		pr_err("cannot record the agent in %s: %s", d->pins->root, strerror(-err));
+	return err;
+}
+
+/*
+ * The first sync: endpoints against veths, then every object the sources
+ * hold. Services the maps still have and no source names any more were
+ * deleted while no agent ran; they go only once a source has delivered
+ * everything, so an agent without a source never removes anything.
+ */
+static int first_sync(struct daemon *d)
+{
+	static const struct k8s_sink sink_ops = { .event = on_event, .synced = on_synced };
+	struct k8s_sink sink = sink_ops;
+	int err;
+
+	err = sync_endpoints(d->pins);
+	if (err)
+		return err;
+	err = services_open(&d->svc, d->pins, d->opts->load.maglev_size, d->opts->node_name);
+	if (err) {
+		pr_err("cannot open the service maps: %s", strerror(-err));
+		return err;
+	}
+	d->svc_open = true;
+	if (d->opts->manifests) {
+		sink.ctx = d;
+		d->manifests = manifest_source_open(d->opts->manifests, &sink);
+		if (!d->manifests)
+			return -errno;
+	}
+	err = services_flush(&d->svc);
+	if (d->manifests_synced)
+		lb_writer_prune_unclaimed(&d->svc.writer);
+	if (err)
+		return err;
+	d->st.synced_ns = realtime_ns();
+	return agent_state_write_fd(d->state_fd, &d->st);
+}
+
+/* Periodic work that is due; returns the milliseconds until the next is. */
+static int periodic(struct daemon *d)
+{
+	__u64 now = now_ms(), next;
+
+	if (now >= d->next_endpoint_sync) {
+		sync_endpoints(d->pins);
+		d->next_endpoint_sync = now + ENDPOINT_SYNC_MS;
+	}
+	if (now >= d->next_ct_gc) {
+		ct_gc(d);
+		d->next_ct_gc = now + CT_GC_MS;
+	}
+	next = d->next_endpoint_sync < d->next_ct_gc ? d->next_endpoint_sync : d->next_ct_gc;
+	return (int)(next - now);
+}
+
+static int serve(struct daemon *d)
+{
+	struct pollfd pfd[POLL_COUNT] = {
+		[POLL_SIGNAL] = { .fd = d->sfd, .events = POLLIN },
+		[POLL_MANIFESTS] = { .fd = d->manifests ? manifest_source_fd(d->manifests) : -1,
+				     .events = POLLIN },
+	};
+	struct signalfd_siginfo si;
+	int n;
+
+	d->next_endpoint_sync = now_ms() + ENDPOINT_SYNC_MS;
+	d->next_ct_gc = now_ms() + CT_GC_MS;
+	for (;;) {
+		n = poll(pfd, POLL_COUNT, periodic(d));
+		if (n < 0 && errno != EINTR) {
+			pr_err("poll: %s", strerror(errno));
+			return -errno;
+		}
+		if (n > 0 && (pfd[POLL_SIGNAL].revents & POLLIN)) {
+			if (read(d->sfd, &si, sizeof(si)) == sizeof(si))
+				pr_info("signal %u: stopping; pins stay, traffic keeps flowing",
+					si.ssi_signo);
+			return 0;
+		}
+		if (n > 0 && (pfd[POLL_MANIFESTS].revents & POLLIN)) {
+			if (manifest_source_process(d->manifests))
+				pfd[POLL_MANIFESTS].fd = -1;
+			services_flush(&d->svc);
+		}
+	}
+}
+
+int daemon_run(const struct sluice_pins *pins, const struct daemon_opts *opts)
+{
+	struct daemon d = { .pins = pins, .opts = opts, .sfd = -1 };
+	int err;
+
+	d.lock_fd = loader_lock(pins);
+	if (d.lock_fd < 0) {
+		if (d.lock_fd == -EBUSY && !agent_state_read(pins, &d.st) && d.st.pid)
+			pr_err("agent pid %u already owns %s", d.st.pid, pins->root);
+		else
+			pr_err("cannot take %s: %s", pins->root, strerror(-d.lock_fd));
+		return d.lock_fd;
+	}
+	d.sfd = signals_fd();
+	if (d.sfd < 0) {
+		err = d.sfd;
+		pr_err("cannot set up signal handling: %s", strerror(-err));
+		goto out;
+	}
+	err = loader_load(pins, &opts->load, &d.skel);
+	if (err)
+		goto out;
+	pr_info("programs loaded and pinned under %s", pins->root);
+	err = record_self(&d);
+	if (!err)
+		err = first_sync(&d);
+	if (err)
+		goto out;
+	pr_info("node %s: first sync done, agent ready (%lu frontends, %lu backends)",
+		opts->node_name, d.svc.writer.stats.frontends, d.svc.writer.stats.backends);
+	err = serve(&d);
+	d.st.pid = 0;
+	agent_state_write_fd(d.state_fd, &d.st);
+out:
+	if (d.manifests)
+		manifest_source_close(d.manifests);
+	if (d.svc_open)
+		services_close(&d.svc);
+	tc_pod__destroy(d.skel);
+	if (d.sfd >= 0)
+		close(d.sfd);
+	close(d.lock_fd);
+	return err;
+}

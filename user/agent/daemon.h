@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The agent's life: load, sync, serve events and periodic work, stop leaving pins. */
+#ifndef SLUICE_DAEMON_H
+#define SLUICE_DAEMON_H
+
+#include "agent/loader.h"
+#include "lib/pins.h"
+
+struct daemon_opts {
+	const char *node_name;
+	const char *manifests;		/* NULL: no manifest directory */
+	struct loader_opts load;
+};
+
+/* Runs until SIGTERM or SIGINT; 0 on a clean stop. */
+int daemon_run(const struct sluice_pins *pins, const struct daemon_opts *opts);
+
+#endif

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The agent's service reconciler: a cache of Services and EndpointSlices
+ * fed by the state sources, and the frontends they give, programmed through
+ * the LB writer. Events only mark services dirty; a flush reconciles each
+ * dirty service once, however many events touched it.
+ */
+#ifndef SLUICE_AGENT_SERVICES_H
+#define SLUICE_AGENT_SERVICES_H
+
+#include <stdbool.h>
+
+#include "k8s/object.h"
+#include "lb/frontends.h"
+#include "lb/lb_writer.h"
+
+struct services {
+	struct lb_writer writer;
+	struct lb_node node;
+	void *svcs;		/* tree: "ns/name" -> last valid Service */
+	void *slices;		/* tree: "ns/name" -> last valid EndpointSlice */
+	void *by_service;	/* tree: "ns/service" -> its slices */
+	void *dirty;		/* tree: "ns/name" of services to reconcile */
+	unsigned long invalid;	/* objects refused, for metrics */
+};
+
+int services_open(struct services *s, const struct sluice_pins *pins, __u32 maglev_size,
+		  const char *node_name);
+void services_close(struct services *s);
+/* Takes one Service or EndpointSlice event; other kinds are ignored. */
+void services_event(struct services *s, enum k8s_event_type type, enum k8s_kind kind,
+		    const cJSON *obj);
+/* Reconciles every dirty service. */
+int services_flush(struct services *s);
+
+#endif
