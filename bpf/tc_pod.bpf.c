@@ -13,6 +13,7 @@
 #include "lib/endpoint.h"
 #include "lib/lb4.h"
 #include "lib/icmp4.h"
+#include "lib/fib4.h"
 
 /* Ethernet plus the fixed IPv4 header: what forwarding reads and writes. */
 #define FROM_POD_PULL_LEN (sizeof(struct ethhdr) + sizeof(struct iphdr))
@@ -57,7 +58,7 @@ int SLUICE_PROG_FROM_POD(struct __sk_buff *skb)
 	if (!iph || flow4_parse(skb, iph, &f) < 0)
 		goto malformed;
 
-	switch (lb4_from_pod(skb, &f, &lb)) {
+	switch (lb4_forward(skb, &f, SLUICE_SCOPE_INTERNAL, &lb)) {
 	case LB_PASS:
 	case LB_DONE:
 		break;
@@ -72,6 +73,11 @@ int SLUICE_PROG_FROM_POD(struct __sk_buff *skb)
 		goto malformed;
 
 	ep = endpoint_lookup4(f.daddr);
+	/* A reply to a client outside the node comes from a node address: route it out. */
+	if (!ep && lb.external) {
+		count_verdict(skb, SLUICE_VERDICT_FORWARD_NET);
+		return fib4_forward(skb, iph);
+	}
 	/* TTL 1 would expire here: the stack sends the ICMP error. */
 	if (!ep || iph->ttl <= 1) {
 		count_verdict(skb, SLUICE_VERDICT_PASS_STACK);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Service load balancing of IPv4 flows leaving pods: replies of translated
- * flows get their service address back, new flows to a frontend get a
- * backend (client-IP affinity, else Maglev) and are translated to it.
+ * Service load balancing of IPv4 flows, from pods and from outside the node:
+ * replies of translated flows get their service address back, new flows to a
+ * frontend get a backend (client-IP affinity, else Maglev) and are
+ * translated to it.
  */
 #ifndef SLUICE_BPF_LB4_H
 #define SLUICE_BPF_LB4_H
@@ -20,6 +21,7 @@ enum lb_result {
 
 struct lb_out {
 	enum sluice_verdict verdict;	/* with LB_DROP */
+	bool external;			/* LB_DONE of a reply to a client outside the node */
 };
 
 static __always_inline __be32 hairpin_addr(void)
@@ -89,6 +91,7 @@ static __always_inline enum lb_result lb4_reply(struct __sk_buff *skb, struct fl
 	__be32 client = ct->client_addr;
 	__u8 hairpin = ct->flags & SLUICE_CT_F_HAIRPIN;
 
+	out->external = ct->flags & SLUICE_CT_F_EXTERNAL;
 	ct4_refresh(ct, f);
 	if (nat4_snat(skb, f, ct->nat_addr, ct->nat_port) < 0 ||
 	    (hairpin && nat4_dnat(skb, f, client, f->dport) < 0)) {
@@ -101,7 +104,7 @@ static __always_inline enum lb_result lb4_reply(struct __sk_buff *skb, struct fl
 /* Records both directions of a new flow to backend be. */
 static __always_inline void lb4_track(const struct flow4 *f, const struct sluice_svc_value *svc,
 				      __u32 backend_id, const struct sluice_backend4 *be,
-				      bool hairpin)
+				      bool hairpin, bool external)
 {
 	struct sluice_ct4_value fwd = { .svc_id = svc->id, .backend_id = backend_id };
 	struct sluice_ct4_value rev = {
@@ -110,7 +113,7 @@ static __always_inline void lb4_track(const struct flow4 *f, const struct sluice
 		.nat_addr = f->daddr,
 		.nat_port = f->dport,
 		.client_addr = f->saddr,
-		.flags = hairpin ? SLUICE_CT_F_HAIRPIN : 0,
+		.flags = (hairpin ? SLUICE_CT_F_HAIRPIN : 0) | (external ? SLUICE_CT_F_EXTERNAL : 0),
 	};
 	struct flow4 reply = {
 		.saddr = be->addr,
@@ -126,8 +129,13 @@ static __always_inline void lb4_track(const struct flow4 *f, const struct sluice
 	ct4_create(&reply, SLUICE_CT_REPLY, &rev);
 }
 
-static __always_inline enum lb_result lb4_from_pod(struct __sk_buff *skb, struct flow4 *f,
-						   struct lb_out *out)
+/*
+ * Translates f if it is service traffic. scope says where the packet came
+ * from: a pod or the node (INTERNAL) or a node device (EXTERNAL), which
+ * decides the frontend's backend set and how replies find the client.
+ */
+static __always_inline enum lb_result lb4_forward(struct __sk_buff *skb, struct flow4 *f,
+						  enum sluice_svc_scope scope, struct lb_out *out)
 {
 	struct sluice_svc4_key sk = {};
 	struct sluice_svc_value *svc;
@@ -145,7 +153,7 @@ static __always_inline enum lb_result lb4_from_pod(struct __sk_buff *skb, struct
 	sk.addr = f->daddr;
 	sk.port = f->dport;
 	sk.proto = f->proto;
-	sk.scope = SLUICE_SCOPE_INTERNAL;
+	sk.scope = scope;
 	svc = bpf_map_lookup_elem(&SLUICE_MAP_SVC4, &sk);
 	if (!svc)
 		return LB_PASS;
@@ -167,7 +175,8 @@ static __always_inline enum lb_result lb4_from_pod(struct __sk_buff *skb, struct
 			out->verdict = SLUICE_VERDICT_DROP_NO_BACKEND;
 			return LB_DROP;
 		}
-		lb4_track(f, svc, backend_id, be, be->addr == f->saddr);
+		lb4_track(f, svc, backend_id, be, be->addr == f->saddr,
+			  scope == SLUICE_SCOPE_EXTERNAL);
 	}
 	hairpin = be->addr == f->saddr;
 	if (nat4_dnat(skb, f, be->addr, be->port) < 0 ||

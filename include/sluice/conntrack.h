@@ -50,6 +50,8 @@ enum sluice_ct_flags {
 	SLUICE_CT_F_CLOSING = 1 << 1,
 	/* A packet other than a lone SYN was seen in this direction. */
 	SLUICE_CT_F_ESTABLISHED = 1 << 2,
+	/* The client is outside the node (it came in on a node device): replies are routed. */
+	SLUICE_CT_F_EXTERNAL = 1 << 3,
 };
 
 struct sluice_ct4_value {

@@ -42,6 +42,8 @@
 #define SLUICE_PROG_FROM_POD tc_from_pod
 /* TC program on the host side of a pod veth, egress: packets to the pod. */
 #define SLUICE_PROG_TO_POD tc_to_pod
+/* TC program on a node device (--devices), ingress: packets from outside the node. */
+#define SLUICE_PROG_FROM_NET tc_from_net
 
 #define SLUICE_STR_(x) #x
 /* Turns one of the tokens above into its pin file name. */

@@ -23,6 +23,12 @@ enum sluice_verdict {
 	SLUICE_VERDICT_SVC_REFUSED = 5,
 	/* Dropped: a service's backend vanished between table and lookup. */
 	SLUICE_VERDICT_DROP_NO_BACKEND = 6,
+	/* A reply to a client outside the node, routed out by FIB lookup. */
+	SLUICE_VERDICT_FORWARD_NET = 7,
+	/* From a node device to a service, translated to a pod on this node. */
+	SLUICE_VERDICT_NET_TO_POD = 8,
+	/* From a node device, not for a service: the host stack. */
+	SLUICE_VERDICT_NET_PASS = 9,
 	SLUICE_VERDICT_MAX,
 };
 

@@ -11,10 +11,13 @@
 
 static const char usage[] =
 	"Usage: sluice agent --node-name NAME [--manifests DIR] [--bpffs DIR] [-v]\n"
-	"                    [--maglev-table-size PRIME] [--map-entries MAP=N]...\n"
+	"                    [--devices DEV[,DEV]] [--maglev-table-size PRIME]\n"
+	"                    [--map-entries MAP=N]...\n"
 	"  --node-name NAME         this node's Kubernetes name (default: $NODE_NAME)\n"
 	"  --manifests DIR          directory of Kubernetes objects, for a cluster-less node\n"
 	"  --bpffs DIR              pin root (default " SLUICE_PIN_ROOT_DEFAULT ")\n"
+	"  --devices DEV[,DEV]      node devices: traffic from outside the node to\n"
+	"                           NodePorts and external IPs arrives there\n"
 	"  --maglev-table-size N    slots per service's Maglev table, a prime (default 1021)\n"
 	"  --map-entries MAP=N      capacity of one map, e.g. sluice_ct4=1000000; a pinned\n"
 	"                           map of another size is migrated with its entries\n";
@@ -23,7 +26,7 @@ static const char usage[] =
 #define MAGLEV_SIZE_MIN 7
 #define MAGLEV_SIZE_MAX 65521
 
-enum { OPT_NODE_NAME = 0x200, OPT_MANIFESTS, OPT_MAGLEV_SIZE, OPT_MAP_ENTRIES };
+enum { OPT_NODE_NAME = 0x200, OPT_MANIFESTS, OPT_MAGLEV_SIZE, OPT_MAP_ENTRIES, OPT_DEVICES };
 
 struct agent_opts {
 	struct daemon_opts d;
@@ -35,6 +38,7 @@ static const struct option agent_options[] = {
 	{ "manifests", required_argument, NULL, OPT_MANIFESTS },
 	{ "maglev-table-size", required_argument, NULL, OPT_MAGLEV_SIZE },
 	{ "map-entries", required_argument, NULL, OPT_MAP_ENTRIES },
+	{ "devices", required_argument, NULL, OPT_DEVICES },
 	{ 0 },
 };
 
@@ -102,6 +106,14 @@ static int agent_set(void *ctx, int opt, const char *arg)
 		return 0;
 	case OPT_MAP_ENTRIES:
 		return parse_map_entries(o, arg);
+	case OPT_DEVICES: {
+		char why[128];
+
+		if (devices_parse(&o->d.devices, arg, why, sizeof(why)))
+			return 0;
+		p_err(o->cli, "--devices: %s", why);
+		return EXIT_USAGE;
+	}
 	}
 	return EXIT_USAGE;
 }

@@ -40,7 +40,7 @@ enum { POLL_SIGNAL, POLL_MANIFESTS, POLL_COUNT };
 struct daemon {
 	const struct sluice_pins *pins;
 	const struct daemon_opts *opts;
-	struct tc_pod *skel;
+	struct datapath dp;
 	int lock_fd, sfd, state_fd;
 	struct sluice_agent_state st;
 	struct services svc;
@@ -48,6 +48,7 @@ struct daemon {
 	struct manifest_source *manifests;
 	bool manifests_synced;
 	__u64 next_endpoint_sync, next_ct_gc;
+	struct devices devices;		/* with the addresses last read */
 };
 
 static __u64 now_ms(void)
@@ -83,7 +84,7 @@ static int sync_endpoints(const struct sluice_pins *pins)
 
 static void ct_gc(struct daemon *d)
 {
-	long n = ct_gc_pass(bpf_map__fd(d->skel->maps.SLUICE_MAP_CT4));
+	long n = ct_gc_pass(bpf_map__fd(d->dp.pod->maps.SLUICE_MAP_CT4));
 
 	if (n < 0)
 		pr_warn("conntrack GC failed: %s", strerror((int)-n));
@@ -128,13 +129,25 @@ static int record_self(struct daemon *d)
 	d->st.abi_version = SLUICE_ABI_VERSION;
 	d->st.pid = (__u32)getpid();
 	copy_field(d->st.node_name, sizeof(d->st.node_name), d->opts->node_name);
-	d->state_fd = bpf_map__fd(d->skel->maps.SLUICE_MAP_AGENT);
+	d->state_fd = bpf_map__fd(d->dp.pod->maps.SLUICE_MAP_AGENT);
 	err = proc_start_ticks(getpid(), &d->st.start_ticks);
 	if (!err)
 		err = agent_state_write_fd(d->state_fd, &d->st);
 	if (err)
 		pr_err("cannot record the agent in %s: %s", d->pins->root, strerror(-err));
 	return err;
+}
+
+/* NodePorts follow the devices' addresses. */
+static void refresh_node_addrs(struct daemon *d)
+{
+	bool changed;
+
+	if (!d->devices.n || devices_read_addrs(&d->devices, &changed) || !changed)
+		return;
+	pr_info("node addresses changed: %zu on %zu devices", d->devices.n_addrs, d->devices.n);
+	services_set_node_addrs(&d->svc, d->devices.addrs, d->devices.n_addrs);
+	services_flush(&d->svc);
 }
 
 /*
@@ -158,6 +171,12 @@ static int first_sync(struct daemon *d)
 		return err;
 	}
 	d->svc_open = true;
+	if (d->devices.n) {
+		err = devices_attach(&d->devices, d->pins);
+		if (err)
+			return err;
+		refresh_node_addrs(d);
+	}
 	if (d->opts->manifests) {
 		sink.ctx = d;
 		d->manifests = manifest_source_open(d->opts->manifests, &sink);
@@ -180,6 +199,7 @@ static int periodic(struct daemon *d)
 
 	if (now >= d->next_endpoint_sync) {
 		sync_endpoints(d->pins);
+		refresh_node_addrs(d);
 		d->next_endpoint_sync = now + ENDPOINT_SYNC_MS;
 	}
 	if (now >= d->next_ct_gc) {
@@ -224,7 +244,7 @@ static int serve(struct daemon *d)
 
 int daemon_run(const struct sluice_pins *pins, const struct daemon_opts *opts)
 {
-	struct daemon d = { .pins = pins, .opts = opts, .sfd = -1 };
+	struct daemon d = { .pins = pins, .opts = opts, .sfd = -1, .devices = opts->devices };
 	int err;
 
 	d.lock_fd = loader_lock(pins);
@@ -241,7 +261,7 @@ int daemon_run(const struct sluice_pins *pins, const struct daemon_opts *opts)
 		pr_err("cannot set up signal handling: %s", strerror(-err));
 		goto out;
 	}
-	err = loader_load(pins, &opts->load, &d.skel);
+	err = loader_load(pins, &opts->load, &d.dp);
 	if (err)
 		goto out;
 	pr_info("programs loaded and pinned under %s", pins->root);
@@ -260,7 +280,7 @@ out:
 		manifest_source_close(d.manifests);
 	if (d.svc_open)
 		services_close(&d.svc);
-	tc_pod__destroy(d.skel);
+	loader_unload(&d.dp);
 	if (d.sfd >= 0)
 		close(d.sfd);
 	close(d.lock_fd);

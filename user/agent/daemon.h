@@ -3,12 +3,14 @@
 #ifndef SLUICE_DAEMON_H
 #define SLUICE_DAEMON_H
 
+#include "agent/devices.h"
 #include "agent/loader.h"
 #include "lib/pins.h"
 
 struct daemon_opts {
 	const char *node_name;
 	const char *manifests;		/* NULL: no manifest directory */
+	struct devices devices;		/* --devices; none: no traffic from outside is handled */
 	struct loader_opts load;
 };
 

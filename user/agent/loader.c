@@ -12,6 +12,7 @@
 #include <linux/magic.h>
 
 #include "tc_pod.skel.h"
+#include "tc_node.skel.h"
 #include "agent/loader.h"
 #include "agent/map_pins.h"
 #include "lib/log.h"
@@ -81,23 +82,25 @@ int loader_lock(const struct sluice_pins *pins)
 	return fd;
 }
 
-static int prog_pin(const struct sluice_pins *pins, struct bpf_object *obj, const char *name)
+/* Pins every program of obj under its own name. */
+static int progs_pin(const struct sluice_pins *pins, struct bpf_object *obj)
 {
-	char path[PATH_MAX];
 	struct bpf_program *prog;
+	char path[PATH_MAX];
 	int err;
 
-	prog = bpf_object__find_program_by_name(obj, name);
-	if (!prog) {
-		pr_err("program %s is missing from the BPF object", name);
-		return -ENOENT;
+	bpf_object__for_each_program(prog, obj) {
+		const char *name = bpf_program__name(prog);
+
+		err = pins_prog_path(pins, name, path, sizeof(path));
+		if (!err)
+			err = pin_replace(bpf_program__fd(prog), path);
+		if (err) {
+			pr_err("cannot pin program %s at %s: %s", name, path, strerror(-err));
+			return err;
+		}
 	}
-	err = pins_prog_path(pins, name, path, sizeof(path));
-	if (!err)
-		err = pin_replace(bpf_program__fd(prog), path);
-	if (err)
-		pr_err("cannot pin program %s at %s: %s", name, path, strerror(-err));
-	return err;
+	return 0;
 }
 
 static int apply_sizes(struct tc_pod *skel, const struct loader_opts *opts)
@@ -121,17 +124,37 @@ static int apply_sizes(struct tc_pod *skel, const struct loader_opts *opts)
 	return 0;
 }
 
-int loader_load(const struct sluice_pins *pins, const struct loader_opts *opts,
-		struct tc_pod **out)
+/*
+ * The pod object owns the pinned maps; every other object shares them, so
+ * all programs see one set of maps whatever object they come from.
+ */
+static int share_maps(struct bpf_object *owner, struct bpf_object *obj)
+{
+	struct bpf_map *map, *mine;
+	int err;
+
+	bpf_object__for_each_map(map, obj) {
+		if (bpf_map__is_internal(map))
+			continue;
+		mine = bpf_object__find_map_by_name(owner, bpf_map__name(map));
+		if (!mine) {
+			pr_err("map %s has no twin in the pod object", bpf_map__name(map));
+			return -ENOENT;
+		}
+		err = bpf_map__reuse_fd(map, bpf_map__fd(mine));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int load_pod(const struct sluice_pins *pins, const struct loader_opts *opts,
+		    struct tc_pod **out)
 {
 	struct map_pins mp;
 	struct tc_pod *skel;
-	size_t i;
 	int err;
 
-	err = pin_dirs_create(pins);
-	if (err)
-		return err;
 	skel = tc_pod__open();
 	if (!skel) {
 		err = -errno;
@@ -153,14 +176,9 @@ int loader_load(const struct sluice_pins *pins, const struct loader_opts *opts,
 		goto fail_pins;
 	}
 	err = map_pins_finish(&mp);
-	if (err)
-		goto fail_pins;
 	map_pins_release(&mp);
-	for (i = 0; i < sluice_prog_count; i++) {
-		err = prog_pin(pins, skel->obj, sluice_prog_names[i]);
-		if (err)
-			goto fail;
-	}
+	if (err)
+		goto fail;
 	*out = skel;
 	return 0;
 fail_pins:
@@ -168,4 +186,60 @@ fail_pins:
 fail:
 	tc_pod__destroy(skel);
 	return err;
+}
+
+static int load_node(const struct tc_pod *pod, const struct loader_opts *opts,
+		     struct tc_node **out)
+{
+	struct tc_node *skel = tc_node__open();
+	int err;
+
+	if (!skel) {
+		err = -errno;
+		pr_err("cannot open the tc_node BPF object: %s", strerror(-err));
+		return err;
+	}
+	skel->rodata->cfg_maglev_size = opts->maglev_size;
+	err = share_maps(pod->obj, skel->obj);
+	if (!err) {
+		err = tc_node__load(skel);
+		if (err)
+			pr_err("cannot load the tc_node BPF programs (see the verifier log above): %s",
+			       strerror(-err));
+	}
+	if (err) {
+		tc_node__destroy(skel);
+		return err;
+	}
+	*out = skel;
+	return 0;
+}
+
+int loader_load(const struct sluice_pins *pins, const struct loader_opts *opts,
+		struct datapath *dp)
+{
+	int err;
+
+	memset(dp, 0, sizeof(*dp));
+	err = pin_dirs_create(pins);
+	if (!err)
+		err = load_pod(pins, opts, &dp->pod);
+	if (!err)
+		err = load_node(dp->pod, opts, &dp->node);
+	/* Programs are pinned last: a CNI plugin never attaches a program whose maps are not pinned. */
+	if (!err)
+		err = progs_pin(pins, dp->pod->obj);
+	if (!err)
+		err = progs_pin(pins, dp->node->obj);
+	if (err)
+		loader_unload(dp);
+	return err;
+}
+
+void loader_unload(struct datapath *dp)
+{
+	tc_node__destroy(dp->node);
+	tc_pod__destroy(dp->pod);
+	dp->node = NULL;
+	dp->pod = NULL;
 }

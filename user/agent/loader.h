@@ -8,6 +8,13 @@
 #include "lib/pins.h"
 
 struct tc_pod;
+struct tc_node;
+
+/* Every loaded BPF object; the pod object owns the maps the others share. */
+struct datapath {
+	struct tc_pod *pod;
+	struct tc_node *node;
+};
 
 /*
  * Creates the pin root if needed and takes the agent's lock on it, held
@@ -32,11 +39,13 @@ struct loader_opts {
 };
 
 /*
- * Opens and loads the TC programs with the configured sizes, deals with each
+ * Opens and loads every BPF object with the configured sizes, deals with each
  * pinned map as map_pins.h describes, then pins the programs, replacing
  * older ones atomically.
  */
 int loader_load(const struct sluice_pins *pins, const struct loader_opts *opts,
-		struct tc_pod **skel);
+		struct datapath *dp);
+/* Closes the objects; pinned maps and programs stay. */
+void loader_unload(struct datapath *dp);
 
 #endif

@@ -208,6 +208,28 @@ static void count_visit(const void *node, VISIT which, void *arg)
 		(*(size_t *)arg)++;
 }
 
+static void dirty_visit(const void *node, VISIT which, void *arg)
+{
+	const struct svc_entry *e = *(const struct svc_entry *const *)node;
+
+	if (which == postorder || which == leaf)
+		mark_dirty(arg, e->svc.ns, e->svc.name);
+}
+
+void services_set_node_addrs(struct services *s, const struct in_addr *addrs, size_t n)
+{
+	struct in_addr *copy = calloc(n ? n : 1, sizeof(*copy));
+
+	if (!copy)
+		return;
+	memcpy(copy, addrs, n * sizeof(*copy));
+	free(s->node_addrs);
+	s->node_addrs = copy;
+	s->node.addrs = copy;
+	s->node.n_addrs = n;
+	twalk_r(s->svcs, dirty_visit, s);
+}
+
 static int reconcile(struct services *s, const struct dirty_entry *d)
 {
 	struct svc_entry probe, **hit;
@@ -302,5 +324,7 @@ void services_close(struct services *s)
 	tdestroy(s->slices, slice_entry_free);
 	tdestroy(s->dirty, free);
 	s->svcs = s->slices = s->dirty = s->by_service = NULL;
+	free(s->node_addrs);
+	s->node_addrs = NULL;
 	lb_writer_close(&s->writer);
 }

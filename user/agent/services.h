@@ -21,6 +21,7 @@ struct services {
 	void *slices;		/* tree: "ns/name" -> last valid EndpointSlice */
 	void *by_service;	/* tree: "ns/service" -> its slices */
 	void *dirty;		/* tree: "ns/name" of services to reconcile */
+	struct in_addr *node_addrs;	/* owned copy behind node.addrs */
 	unsigned long invalid;	/* objects refused, for metrics */
 };
 
@@ -30,6 +31,8 @@ void services_close(struct services *s);
 /* Takes one Service or EndpointSlice event; other kinds are ignored. */
 void services_event(struct services *s, enum k8s_event_type type, enum k8s_kind kind,
 		    const cJSON *obj);
+/* The node's addresses for NodePorts; every service is reconciled again when they change. */
+void services_set_node_addrs(struct services *s, const struct in_addr *addrs, size_t n);
 /* Reconciles every dirty service. */
 int services_flush(struct services *s);
 

@@ -52,6 +52,28 @@ static int detach_endpoints(struct cli *cli, int *detached, char *failed, size_t
 	return err;
 }
 
+/*
+ * Node devices are not recorded anywhere: every device of this namespace is
+ * checked for tc_from_net at sluice's place, and only that is removed.
+ */
+static int detach_devices(int *detached, char *failed, size_t failed_len)
+{
+	struct if_nameindex *ifs = if_nameindex(), *it;
+	int err = 0;
+
+	if (!ifs)
+		return -errno;
+	for (it = ifs; it->if_index && err >= 0; it++) {
+		err = tc_detach_net((int)it->if_index);
+		if (err < 0)
+			snprintf(failed, failed_len, "detaching from %s", it->if_name);
+		else
+			*detached += err;
+	}
+	if_freenameindex(ifs);
+	return err < 0 ? err : 0;
+}
+
 /* Unlinks every pin in one subdirectory of the root, then the directory. */
 static int remove_pin_dir(const struct sluice_pins *pins, const char *sub, int *removed)
 {
@@ -85,7 +107,7 @@ int cmd_uninstall(struct cli *cli, int argc, char **argv)
 {
 	struct sluice_agent_state st;
 	char step[64] = "removing pins";
-	int ret, first, err, detached = 0, removed = 0;
+	int ret, first, err, detached = 0, devices = 0, removed = 0;
 
 	ret = cli_parse(cli, argc, argv, NULL, NULL, NULL, usage, &first);
 	if (ret)
@@ -99,6 +121,8 @@ int cmd_uninstall(struct cli *cli, int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	err = detach_endpoints(cli, &detached, step, sizeof(step));
+	if (!err)
+		err = detach_devices(&devices, step, sizeof(step));
 	if (!err)
 		err = remove_pin_dir(&cli->pins, SLUICE_PIN_DIR_PROGS, &removed);
 	if (!err)
@@ -114,11 +138,12 @@ int cmd_uninstall(struct cli *cli, int argc, char **argv)
 
 		cJSON_AddStringToObject(o, "pin_root", cli->pins.root);
 		cJSON_AddNumberToObject(o, "veths_detached", detached);
+		cJSON_AddNumberToObject(o, "devices_detached", devices);
 		cJSON_AddNumberToObject(o, "pins_removed", removed);
 		p_json(cli, o);
 	} else {
-		printf("Detached from %d pod veth(s), removed %d pin(s) and %s\n", detached,
-		       removed, cli->pins.root);
+		printf("Detached from %d pod veth(s) and %d node device(s), removed %d pin(s) and %s\n",
+		       detached, devices, removed, cli->pins.root);
 	}
 	return EXIT_OK;
 }

@@ -24,6 +24,7 @@ const size_t sluice_map_count = sizeof(sluice_map_names) / sizeof(sluice_map_nam
 const char *const sluice_prog_names[] = {
 	SLUICE_STR(SLUICE_PROG_FROM_POD),
 	SLUICE_STR(SLUICE_PROG_TO_POD),
+	SLUICE_STR(SLUICE_PROG_FROM_NET),
 };
 const size_t sluice_prog_count = sizeof(sluice_prog_names) / sizeof(sluice_prog_names[0]);
 

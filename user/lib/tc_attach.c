@@ -138,3 +138,39 @@ int tc_pinned_pod(const struct sluice_pins *pins, struct tc_pod_progs *out)
 
 	return err ? err : pinned_prog_id(pins, SLUICE_STR(SLUICE_PROG_TO_POD), &out->to_pod);
 }
+
+int tc_attach_net(const struct sluice_pins *pins, int ifindex)
+{
+	int fd = pins_open_prog(pins, SLUICE_STR(SLUICE_PROG_FROM_NET)), err;
+
+	if (fd < 0)
+		return fd;
+	/* A node device usually has no clsact yet; after a restart it does. */
+	err = tc_attach_one(ifindex, BPF_TC_INGRESS, fd);
+	if (err == -EINVAL && !tc_hook_create(ifindex))
+		err = tc_attach_one(ifindex, BPF_TC_INGRESS, fd);
+	close(fd);
+	return err;
+}
+
+int tc_detach_net(int ifindex)
+{
+	struct bpf_prog_info info;
+	__u32 id, len = sizeof(info);
+	int fd, err;
+
+	err = tc_query_one(ifindex, BPF_TC_INGRESS, &id);
+	if (err || !id)
+		return err;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return -errno;
+	memset(&info, 0, sizeof(info));
+	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
+	close(fd);
+	/* Only our own program: another tool may use the same place on a device. */
+	if (err || strcmp(info.name, SLUICE_STR(SLUICE_PROG_FROM_NET)))
+		return err;
+	err = tc_detach_one(ifindex, BPF_TC_INGRESS);
+	return err ? err : 1;
+}

@@ -30,4 +30,12 @@ int tc_query_pod(int ifindex, struct tc_pod_progs *out);
 /* The ids of the programs pinned now, which a pod veth should carry. */
 int tc_pinned_pod(const struct sluice_pins *pins, struct tc_pod_progs *out);
 
+/* The same for a node device (--devices): the pinned tc_from_net at ingress. */
+int tc_attach_net(const struct sluice_pins *pins, int ifindex);
+/*
+ * Removes it if the program at sluice's place on ifindex's ingress is
+ * tc_from_net: 1 when it did, 0 when nothing of sluice's was there.
+ */
+int tc_detach_net(int ifindex);
+
 #endif

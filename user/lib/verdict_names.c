@@ -15,9 +15,12 @@ static const char *const names[SLUICE_VERDICT_MAX] = {
 	[SLUICE_VERDICT_DROP_MALFORMED] = "drop-malformed",
 	[SLUICE_VERDICT_SVC_REFUSED] = "svc-refused",
 	[SLUICE_VERDICT_DROP_NO_BACKEND] = "drop-no-backend",
+	[SLUICE_VERDICT_FORWARD_NET] = "forward-net",
+	[SLUICE_VERDICT_NET_TO_POD] = "net-to-pod",
+	[SLUICE_VERDICT_NET_PASS] = "net-pass",
 };
 
-_Static_assert(SLUICE_VERDICT_MAX == 7, "give every verdict a name above");
+_Static_assert(SLUICE_VERDICT_MAX == 10, "give every verdict a name above");
 
 const char *verdict_name(enum sluice_verdict v)
 {

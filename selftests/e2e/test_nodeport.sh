@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: Apache-2.0
+# Traffic from outside the node: NodePort, external IPs, traffic policies.
+
+# Node n1 with device eth0 (10.0.0.1/24) wired to namespace "outside"
+# (ext0, 10.0.0.100/24), the agent on eth0, backends b1 b2 and a client pod.
+NODE_IP=10.0.0.1
+OUTSIDE_IP=10.0.0.100
+
+outside_node() {
+	local i
+	node_create n1
+	# Every Kubernetes node forwards; sluice routes NodePort replies through the FIB.
+	on_node n1 sysctl -qw net.ipv4.ip_forward=1
+	ip netns add "$E2E_PREFIX-outside"
+	ip link add eth0 netns "$E2E_PREFIX-n1" type veth peer name ext0 netns "$E2E_PREFIX-outside"
+	on_node n1 ip addr add "$NODE_IP/24" dev eth0
+	on_node n1 ip link set eth0 up
+	in_pod outside ip addr add "$OUTSIDE_IP/24" dev ext0
+	in_pod outside ip link set ext0 up
+	in_pod outside ip link set lo up
+	agent_start n1 --devices eth0
+	for i in 1 2; do
+		pod_add n1 "b$i"
+		# Each backend answers with its name and the client address it sees.
+		bg_in_pod "b$i" socat TCP-LISTEN:8080,fork,reuseaddr \
+			"SYSTEM:echo b$i \$SOCAT_PEERADDR"
+	done
+	pod_add n1 client
+	for i in 1 2; do tcp_wait_listen "b$i"; done
+}
+
+test_nodeport_from_outside() {
+	local answers
+	outside_node
+	SVC_SPEC='{"type": "NodePort"}' svc_write n1 web 10.96.1.10 80 8080 TCP b1 b2
+	jq '.items[0].spec.ports[0].nodePort = 30080' "$(manifest_dir n1)/web.json" \
+		>"$(manifest_dir n1)/web.json.tmp"
+	mv "$(manifest_dir n1)/web.json.tmp" "$(manifest_dir n1)/web.json"
+	svc_wait n1 "$NODE_IP" 2
+	answers=$(for _ in $(seq 40); do tcp_ask outside "$NODE_IP" 30080; done | awk '{print $1}' |
+		sort | uniq -c)
+	[[ $(wc -l <<<"$answers") == 2 ]] || fail "outside reached: $answers"
+	(($(verdict_packets n1 net-to-pod) >= 40)) || fail "net-to-pod not counted"
+	(($(verdict_packets n1 forward-net) >= 40)) || fail "replies not routed by BPF"
+	# Pods reach the NodePort on the node address too.
+	[[ $(tcp_ask client "$NODE_IP" 30080 | awk '{print $1}') == b[12] ]] ||
+		fail "pod to NodePort"
+	# The node device carries the program until uninstall takes it off.
+	on_node n1 tc filter show dev eth0 ingress | grep -q tc_from_net || fail "not attached"
+	agent_stop n1
+	sluice_cli n1 uninstall >/dev/null
+	! on_node n1 tc filter show dev eth0 ingress | grep -q tc_from_net ||
+		fail "uninstall left the node device program"
+}
+
+# externalTrafficPolicy: Local keeps the client's address; Cluster balances over all.
+test_external_traffic_policy_local_keeps_client_address() {
+	local answer
+	outside_node
+	SVC_SPEC='{"type": "NodePort", "externalTrafficPolicy": "Local"}' \
+		svc_write n1 local 10.96.1.20 80 8080 TCP b1
+	jq '.items[0].spec.ports[0].nodePort = 30081' "$(manifest_dir n1)/local.json" \
+		>"$(manifest_dir n1)/local.json.tmp"
+	mv "$(manifest_dir n1)/local.json.tmp" "$(manifest_dir n1)/local.json"
+	svc_wait n1 "$NODE_IP" 1
+	answer=$(tcp_ask outside "$NODE_IP" 30081)
+	[[ $answer == "b1 $OUTSIDE_IP" ]] || fail "backend saw: '$answer'"
+}
+
+# An external IP routed to the node reaches the backends from outside and from pods.
+test_external_ip() {
+	outside_node
+	in_pod outside ip route add 10.0.0.50/32 via "$NODE_IP"
+	SVC_SPEC='{"externalIPs": ["10.0.0.50"]}' svc_write n1 ext 10.96.1.30 80 8080 TCP b1
+	svc_wait n1 10.0.0.50 1
+	[[ $(tcp_ask outside 10.0.0.50 80 | awk '{print $1}') == b1 ]] || fail "outside to external IP"
+	[[ $(tcp_ask client 10.0.0.50 80 | awk '{print $1}') == b1 ]] || fail "pod to external IP"
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The node's own devices (--devices): where traffic from outside the node
+ * arrives, and whose IPv4 addresses NodePorts listen on.
+ */
+#ifndef SLUICE_DEVICES_H
+#define SLUICE_DEVICES_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/pins.h"
+
+/* Most devices --devices names; nodes have one or two uplinks. */
+#define DEVICES_MAX 8
+/* Most IPv4 addresses kept across them. */
+#define DEVICE_ADDRS_MAX 32
+
+struct devices {
+	char names[DEVICES_MAX][IF_NAMESIZE];
+	size_t n;
+	struct in_addr addrs[DEVICE_ADDRS_MAX];
+	size_t n_addrs;
+};
+
+/* "eth0,eth1": false, with why, for an empty, repeated or invalid name or too many. */
+bool devices_parse(struct devices *d, const char *list, char *why, size_t why_len);
+/* Attaches tc_from_net to each device's ingress; a device that does not exist is an error. */
+int devices_attach(const struct devices *d, const struct sluice_pins *pins);
+/* Reads the devices' IPv4 addresses (sorted); *changed says whether they differ from before. */
+int devices_read_addrs(struct devices *d, bool *changed);
+
+#endif
