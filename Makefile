@@ -33,7 +33,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
-BPF_PROGS := tc_pod tc_node
+BPF_PROGS := tc_pod tc_node sock_lb
 BPF_OBJS := $(patsubst %,$(OUT)/bpf/%.bpf.o,$(BPF_PROGS))
 SKELS := $(patsubst %,$(OUT)/%.skel.h,$(BPF_PROGS))
 
@@ -130,7 +130,13 @@ test-unit: $(OUT)/selftests/unit_tests
 test-bpf: $(OUT)/selftests/bpf_tests
 	$(Q)$< --jobs=1
 
-test-e2e: all
+# Small clients the e2e tests run inside namespaces.
+$(OUT)/selftests/sock_client: selftests/e2e/tools/sock_client.c | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -o $@ $<
+
+test-e2e: all $(OUT)/selftests/sock_client
 	$(Q)selftests/e2e/run.sh
 
 demo: all

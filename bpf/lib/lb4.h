@@ -29,18 +29,16 @@ static __always_inline __be32 hairpin_addr(void)
 	return bpf_htonl(SLUICE_HAIRPIN_IPV4_HOST);
 }
 
-/* A slot of the frontend's Maglev table, chosen by the flow's hash. */
-static __always_inline int maglev_pick(const struct sluice_svc_value *svc,
-				       const struct flow4 *f, __u32 *backend_id)
+/* The backend id in the slot of the frontend's Maglev table that hash picks. */
+static __always_inline int maglev_pick(const struct sluice_svc_value *svc, __u32 hash,
+				       __u32 *backend_id)
 {
-	__u32 slot, *id, hash;
+	__u32 slot, *id;
 	void *table;
 
 	table = bpf_map_lookup_elem(&SLUICE_MAP_MAGLEV, &svc->id);
 	if (!table || !cfg_maglev_size)
 		return -1;
-	hash = jhash_3words(f->saddr, f->daddr,
-			    ((__u32)f->sport << 16 | f->dport) ^ f->proto, 0);
 	slot = hash % cfg_maglev_size;
 	id = bpf_map_lookup_elem(table, &slot);
 	if (!id)
@@ -50,14 +48,15 @@ static __always_inline int maglev_pick(const struct sluice_svc_value *svc,
 }
 
 /*
- * The backend for a new flow: the client's affinity backend while it is
- * fresh and still in the table, else a Maglev pick (which becomes the
- * client's affinity backend).
+ * The backend for a new connection of client (an address, or for sockets a
+ * network namespace cookie): the client's affinity backend while it is
+ * fresh and still there, else the Maglev pick for hash, which becomes the
+ * client's affinity backend.
  */
 static __always_inline struct sluice_backend4 *
-lb4_pick(const struct sluice_svc_value *svc, const struct flow4 *f, __u32 *backend_id)
+lb_pick(const struct sluice_svc_value *svc, __u32 client, __u32 hash, __u32 *backend_id)
 {
-	struct sluice_affinity4_key ak = { .client = f->saddr, .svc_id = svc->id };
+	struct sluice_affinity4_key ak = { .client = client, .svc_id = svc->id };
 	struct sluice_affinity_value av = {}, *cur = NULL;
 	struct sluice_backend4 *be;
 	__u64 now = bpf_ktime_get_ns();
@@ -73,7 +72,7 @@ lb4_pick(const struct sluice_svc_value *svc, const struct flow4 *f, __u32 *backe
 			}
 		}
 	}
-	if (maglev_pick(svc, f, backend_id) < 0)
+	if (maglev_pick(svc, hash, backend_id) < 0)
 		return NULL;
 	be = bpf_map_lookup_elem(&SLUICE_MAP_BACKEND4, backend_id);
 	if (be && (svc->flags & SLUICE_SVC_F_AFFINITY)) {
@@ -82,6 +81,12 @@ lb4_pick(const struct sluice_svc_value *svc, const struct flow4 *f, __u32 *backe
 		bpf_map_update_elem(&SLUICE_MAP_AFFINITY4, &ak, &av, BPF_ANY);
 	}
 	return be;
+}
+
+/* A flow's hash: every packet of it lands on the same Maglev slot. */
+static __always_inline __u32 flow4_hash(const struct flow4 *f)
+{
+	return jhash_3words(f->saddr, f->daddr, ((__u32)f->sport << 16 | f->dport) ^ f->proto, 0);
 }
 
 /* Replies of a translated flow: from the backend, they must seem to come from the service. */
@@ -170,7 +175,7 @@ static __always_inline enum lb_result lb4_forward(struct __sk_buff *skb, struct 
 	}
 	if (!be) {
 		/* New, or its backend is gone: a new backend answers a stray segment with RST. */
-		be = lb4_pick(svc, f, &backend_id);
+		be = lb_pick(svc, f->saddr, flow4_hash(f), &backend_id);
 		if (!be) {
 			out->verdict = SLUICE_VERDICT_DROP_NO_BACKEND;
 			return LB_DROP;

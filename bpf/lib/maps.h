@@ -95,4 +95,11 @@ struct {
 	__type(value, struct sluice_ct4_value);
 } SLUICE_MAP_CT4 SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SLUICE_SOCK_REV_MAX);
+	__type(key, struct sluice_sock_rev4_key);
+	__type(value, struct sluice_sock_rev4_value);
+} SLUICE_MAP_SOCK_REV4 SEC(".maps");
+
 #endif

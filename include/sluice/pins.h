@@ -37,6 +37,8 @@
 #define SLUICE_MAP_AFFINITY4 sluice_affin4
 /* Translated flows, both directions (LRU hash). */
 #define SLUICE_MAP_CT4 sluice_ct4
+/* (socket, backend) -> frontend, for sockets the socket LB translated (LRU hash). */
+#define SLUICE_MAP_SOCK_REV4 sluice_sockrev4
 
 /* TC program on the host side of a pod veth, ingress: packets from the pod. */
 #define SLUICE_PROG_FROM_POD tc_from_pod
@@ -44,6 +46,13 @@
 #define SLUICE_PROG_TO_POD tc_to_pod
 /* TC program on a node device (--devices), ingress: packets from outside the node. */
 #define SLUICE_PROG_FROM_NET tc_from_net
+/* cgroup socket hooks of the socket-level load balancer (--socket-lb). */
+#define SLUICE_PROG_SOCK_CONNECT4 sock_connect4
+#define SLUICE_PROG_SOCK_SENDMSG4 sock_sendmsg4
+#define SLUICE_PROG_SOCK_RECVMSG4 sock_recvmsg4
+#define SLUICE_PROG_SOCK_GETPEERNAME4 sock_getpeername4
+/* Subdirectory of the pin root holding the cgroup links, which keep the hooks attached. */
+#define SLUICE_PIN_DIR_LINKS "links"
 
 #define SLUICE_STR_(x) #x
 /* Turns one of the tokens above into its pin file name. */

@@ -117,6 +117,29 @@ struct sluice_affinity_value {
 };
 _Static_assert(sizeof(struct sluice_affinity_value) == 16, "affinity value layout");
 
+/* Sockets a node's socket-level load balancer remembers by default (LRU). */
+#define SLUICE_SOCK_REV_MAX 262144
+
+/*
+ * What a socket translated at connect or sendmsg time was really talking
+ * to, for getpeername() and recvmsg(): keyed by the socket and the backend
+ * it was sent to.
+ */
+struct sluice_sock_rev4_key {
+	__u64 cookie;		/* bpf_get_socket_cookie() */
+	__be32 addr;		/* the backend */
+	__be16 port;
+	__u16 pad;
+};
+_Static_assert(sizeof(struct sluice_sock_rev4_key) == 16, "sock rev4 key layout");
+
+struct sluice_sock_rev4_value {
+	__be32 addr;		/* the frontend */
+	__be16 port;
+	__u16 pad;
+};
+_Static_assert(sizeof(struct sluice_sock_rev4_value) == 8, "sock rev4 value layout");
+
 /*
  * The address a pod's connection to itself through a service comes from:
  * the pod would drop a packet from its own address as a martian, so the

@@ -48,13 +48,16 @@ node_create() {
 # Background processes are started as simple commands, never through a
 # function, so that $! is the process itself and not a subshell around it.
 # agent_start NODE [AGENT_ARGS...]: each node reads its own manifest directory.
+# The socket load balancer stays off unless a test names a cgroup it made:
+# its default, the machine's root cgroup, is never for tests.
 agent_start() {
 	local node=$1
 	shift
 	mkdir -p "$(manifest_dir "$node")"
 	nsenter --net="/var/run/netns/$E2E_PREFIX-$node" "$SLUICE_BIN/sluice" agent \
 		--node-name "$node" --bpffs "$(pin_root "$node")" \
-		--manifests "$(manifest_dir "$node")" "$@" >>"$E2E_DIR/agent-$node.log" 2>&1 &
+		--manifests "$(manifest_dir "$node")" --socket-lb off "$@" \
+		>>"$E2E_DIR/agent-$node.log" 2>&1 &
 	echo $! >"$E2E_DIR/agent-$node.pid"
 	agent_wait_ready "$node"
 }
@@ -231,6 +234,35 @@ svc_wait() {
 		sleep 0.1
 	done
 	fail "service $ip on $node: never got $want backends: $(sluice_cli "$node" service list 2>&1)"
+}
+
+# Node n1 with device eth0 (10.0.0.1/24) wired to namespace "outside"
+# (ext0, 10.0.0.100/24), the agent on eth0, backends b1 b2 and a client pod.
+NODE_IP=10.0.0.1
+OUTSIDE_IP=10.0.0.100
+
+# outside_node [AGENT_ARGS...]
+outside_node() {
+	local i
+	node_create n1
+	# Every Kubernetes node forwards; sluice routes NodePort replies through the FIB.
+	on_node n1 sysctl -qw net.ipv4.ip_forward=1
+	ip netns add "$E2E_PREFIX-outside"
+	ip link add eth0 netns "$E2E_PREFIX-n1" type veth peer name ext0 netns "$E2E_PREFIX-outside"
+	on_node n1 ip addr add "$NODE_IP/24" dev eth0
+	on_node n1 ip link set eth0 up
+	in_pod outside ip addr add "$OUTSIDE_IP/24" dev ext0
+	in_pod outside ip link set ext0 up
+	in_pod outside ip link set lo up
+	agent_start n1 --devices eth0 "$@"
+	for i in 1 2; do
+		pod_add n1 "b$i"
+		# Each backend answers with its name and the client address it sees.
+		bg_in_pod "b$i" socat TCP-LISTEN:8080,fork,reuseaddr \
+			"SYSTEM:echo b$i \$SOCAT_PEERADDR"
+	done
+	pod_add n1 client
+	for i in 1 2; do tcp_wait_listen "b$i"; done
 }
 
 # Removes everything this test made, whatever state it died in.

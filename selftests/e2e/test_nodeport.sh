@@ -1,34 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # Traffic from outside the node: NodePort, external IPs, traffic policies.
 
-# Node n1 with device eth0 (10.0.0.1/24) wired to namespace "outside"
-# (ext0, 10.0.0.100/24), the agent on eth0, backends b1 b2 and a client pod.
-NODE_IP=10.0.0.1
-OUTSIDE_IP=10.0.0.100
-
-outside_node() {
-	local i
-	node_create n1
-	# Every Kubernetes node forwards; sluice routes NodePort replies through the FIB.
-	on_node n1 sysctl -qw net.ipv4.ip_forward=1
-	ip netns add "$E2E_PREFIX-outside"
-	ip link add eth0 netns "$E2E_PREFIX-n1" type veth peer name ext0 netns "$E2E_PREFIX-outside"
-	on_node n1 ip addr add "$NODE_IP/24" dev eth0
-	on_node n1 ip link set eth0 up
-	in_pod outside ip addr add "$OUTSIDE_IP/24" dev ext0
-	in_pod outside ip link set ext0 up
-	in_pod outside ip link set lo up
-	agent_start n1 --devices eth0
-	for i in 1 2; do
-		pod_add n1 "b$i"
-		# Each backend answers with its name and the client address it sees.
-		bg_in_pod "b$i" socat TCP-LISTEN:8080,fork,reuseaddr \
-			"SYSTEM:echo b$i \$SOCAT_PEERADDR"
-	done
-	pod_add n1 client
-	for i in 1 2; do tcp_wait_listen "b$i"; done
-}
-
 test_nodeport_from_outside() {
 	local answers
 	outside_node

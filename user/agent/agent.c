@@ -11,13 +11,16 @@
 
 static const char usage[] =
 	"Usage: sluice agent --node-name NAME [--manifests DIR] [--bpffs DIR] [-v]\n"
-	"                    [--devices DEV[,DEV]] [--maglev-table-size PRIME]\n"
-	"                    [--map-entries MAP=N]...\n"
+	"                    [--devices DEV[,DEV]] [--socket-lb on|off] [--cgroup-root DIR]\n"
+	"                    [--maglev-table-size PRIME] [--map-entries MAP=N]...\n"
 	"  --node-name NAME         this node's Kubernetes name (default: $NODE_NAME)\n"
 	"  --manifests DIR          directory of Kubernetes objects, for a cluster-less node\n"
 	"  --bpffs DIR              pin root (default " SLUICE_PIN_ROOT_DEFAULT ")\n"
 	"  --devices DEV[,DEV]      node devices: traffic from outside the node to\n"
 	"                           NodePorts and external IPs arrives there\n"
+	"  --socket-lb on|off       translate service addresses at connect() time for\n"
+	"                           processes in --cgroup-root (default on)\n"
+	"  --cgroup-root DIR        cgroup of the socket hooks (default: the cgroup2 mount)\n"
 	"  --maglev-table-size N    slots per service's Maglev table, a prime (default 1021)\n"
 	"  --map-entries MAP=N      capacity of one map, e.g. sluice_ct4=1000000; a pinned\n"
 	"                           map of another size is migrated with its entries\n";
@@ -26,7 +29,15 @@ static const char usage[] =
 #define MAGLEV_SIZE_MIN 7
 #define MAGLEV_SIZE_MAX 65521
 
-enum { OPT_NODE_NAME = 0x200, OPT_MANIFESTS, OPT_MAGLEV_SIZE, OPT_MAP_ENTRIES, OPT_DEVICES };
+enum {
+	OPT_NODE_NAME = 0x200,
+	OPT_MANIFESTS,
+	OPT_MAGLEV_SIZE,
+	OPT_MAP_ENTRIES,
+	OPT_DEVICES,
+	OPT_SOCKET_LB,
+	OPT_CGROUP_ROOT,
+};
 
 struct agent_opts {
 	struct daemon_opts d;
@@ -39,6 +50,8 @@ static const struct option agent_options[] = {
 	{ "maglev-table-size", required_argument, NULL, OPT_MAGLEV_SIZE },
 	{ "map-entries", required_argument, NULL, OPT_MAP_ENTRIES },
 	{ "devices", required_argument, NULL, OPT_DEVICES },
+	{ "socket-lb", required_argument, NULL, OPT_SOCKET_LB },
+	{ "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
 	{ 0 },
 };
 
@@ -106,6 +119,16 @@ static int agent_set(void *ctx, int opt, const char *arg)
 		return 0;
 	case OPT_MAP_ENTRIES:
 		return parse_map_entries(o, arg);
+	case OPT_SOCKET_LB:
+		if (strcmp(arg, "on") && strcmp(arg, "off")) {
+			p_err(o->cli, "--socket-lb is on or off, got '%s'", arg);
+			return EXIT_USAGE;
+		}
+		o->d.socket_lb = !strcmp(arg, "on");
+		return 0;
+	case OPT_CGROUP_ROOT:
+		o->d.cgroup_root = arg;
+		return 0;
 	case OPT_DEVICES: {
 		char why[128];
 
@@ -143,6 +166,7 @@ int cmd_agent(struct cli *cli, int argc, char **argv)
 		.d = {
 			.node_name = getenv("NODE_NAME"),
 			.load = { .maglev_size = SLUICE_MAGLEV_SIZE },
+			.socket_lb = true,
 		},
 		.cli = cli,
 	};

@@ -14,10 +14,12 @@
 #include <bpf/libbpf.h>
 
 #include "tc_pod.skel.h"
+#include "sock_lb.skel.h"
 #include "agent/ct_gc.h"
 #include "agent/daemon.h"
 #include "agent/endpoint_sync.h"
 #include "agent/services.h"
+#include "agent/sock_lb.h"
 #include "k8s/manifest.h"
 #include "lib/agent_state.h"
 #include "lib/field.h"
@@ -150,6 +152,25 @@ static void refresh_node_addrs(struct daemon *d)
 	services_flush(&d->svc);
 }
 
+/* Attaches or detaches the socket hooks as --socket-lb says. */
+static int socket_lb(struct daemon *d)
+{
+	char root[PATH_MAX];
+	int err;
+
+	if (!d->opts->socket_lb)
+		return sock_lb_disable(d->pins);
+	if (d->opts->cgroup_root)
+		return sock_lb_enable(d->pins, d->dp.sock->obj, d->opts->cgroup_root);
+	err = cgroup2_mount(root, sizeof(root));
+	if (err) {
+		pr_err("no cgroup2 mount for the socket load balancer; pass --cgroup-root or "
+		       "--socket-lb off");
+		return err;
+	}
+	return sock_lb_enable(d->pins, d->dp.sock->obj, root);
+}
+
 /*
  * The first sync: endpoints against veths, then every object the sources
  * hold. Services the maps still have and no source names any more were
@@ -265,7 +286,9 @@ int daemon_run(const struct sluice_pins *pins, const struct daemon_opts *opts)
 	if (err)
 		goto out;
 	pr_info("programs loaded and pinned under %s", pins->root);
-	err = record_self(&d);
+	err = socket_lb(&d);
+	if (!err)
+		err = record_self(&d);
 	if (!err)
 		err = first_sync(&d);
 	if (err)

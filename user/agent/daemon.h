@@ -11,6 +11,8 @@ struct daemon_opts {
 	const char *node_name;
 	const char *manifests;		/* NULL: no manifest directory */
 	struct devices devices;		/* --devices; none: no traffic from outside is handled */
+	bool socket_lb;			/* --socket-lb on */
+	const char *cgroup_root;	/* --cgroup-root; NULL: the cgroup2 mount */
 	struct loader_opts load;
 };
 

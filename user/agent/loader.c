@@ -13,6 +13,7 @@
 
 #include "tc_pod.skel.h"
 #include "tc_node.skel.h"
+#include "sock_lb.skel.h"
 #include "agent/loader.h"
 #include "agent/map_pins.h"
 #include "lib/log.h"
@@ -215,6 +216,33 @@ static int load_node(const struct tc_pod *pod, const struct loader_opts *opts,
 	return 0;
 }
 
+static int load_sock(const struct tc_pod *pod, const struct loader_opts *opts,
+		     struct sock_lb **out)
+{
+	struct sock_lb *skel = sock_lb__open();
+	int err;
+
+	if (!skel) {
+		err = -errno;
+		pr_err("cannot open the sock_lb BPF object: %s", strerror(-err));
+		return err;
+	}
+	skel->rodata->cfg_maglev_size = opts->maglev_size;
+	err = share_maps(pod->obj, skel->obj);
+	if (!err) {
+		err = sock_lb__load(skel);
+		if (err)
+			pr_err("cannot load the sock_lb BPF programs (see the verifier log above): %s",
+			       strerror(-err));
+	}
+	if (err) {
+		sock_lb__destroy(skel);
+		return err;
+	}
+	*out = skel;
+	return 0;
+}
+
 int loader_load(const struct sluice_pins *pins, const struct loader_opts *opts,
 		struct datapath *dp)
 {
@@ -226,11 +254,15 @@ int loader_load(const struct sluice_pins *pins, const struct loader_opts *opts,
 		err = load_pod(pins, opts, &dp->pod);
 	if (!err)
 		err = load_node(dp->pod, opts, &dp->node);
+	if (!err)
+		err = load_sock(dp->pod, opts, &dp->sock);
 	/* Programs are pinned last: a CNI plugin never attaches a program whose maps are not pinned. */
 	if (!err)
 		err = progs_pin(pins, dp->pod->obj);
 	if (!err)
 		err = progs_pin(pins, dp->node->obj);
+	if (!err)
+		err = progs_pin(pins, dp->sock->obj);
 	if (err)
 		loader_unload(dp);
 	return err;
@@ -238,6 +270,8 @@ int loader_load(const struct sluice_pins *pins, const struct loader_opts *opts,
 
 void loader_unload(struct datapath *dp)
 {
+	sock_lb__destroy(dp->sock);
+	dp->sock = NULL;
 	tc_node__destroy(dp->node);
 	tc_pod__destroy(dp->pod);
 	dp->node = NULL;

@@ -9,11 +9,13 @@
 
 struct tc_pod;
 struct tc_node;
+struct sock_lb;
 
 /* Every loaded BPF object; the pod object owns the maps the others share. */
 struct datapath {
 	struct tc_pod *pod;
 	struct tc_node *node;
+	struct sock_lb *sock;
 };
 
 /*

@@ -123,6 +123,9 @@ int cmd_uninstall(struct cli *cli, int argc, char **argv)
 	err = detach_endpoints(cli, &detached, step, sizeof(step));
 	if (!err)
 		err = detach_devices(&devices, step, sizeof(step));
+	/* Links first: unpinning them detaches the socket hooks. */
+	if (!err)
+		err = remove_pin_dir(&cli->pins, SLUICE_PIN_DIR_LINKS, &removed);
 	if (!err)
 		err = remove_pin_dir(&cli->pins, SLUICE_PIN_DIR_PROGS, &removed);
 	if (!err)

@@ -18,6 +18,7 @@ const char *const sluice_map_names[] = {
 	SLUICE_STR(SLUICE_MAP_MAGLEV),
 	SLUICE_STR(SLUICE_MAP_AFFINITY4),
 	SLUICE_STR(SLUICE_MAP_CT4),
+	SLUICE_STR(SLUICE_MAP_SOCK_REV4),
 };
 const size_t sluice_map_count = sizeof(sluice_map_names) / sizeof(sluice_map_names[0]);
 
@@ -25,6 +26,10 @@ const char *const sluice_prog_names[] = {
 	SLUICE_STR(SLUICE_PROG_FROM_POD),
 	SLUICE_STR(SLUICE_PROG_TO_POD),
 	SLUICE_STR(SLUICE_PROG_FROM_NET),
+	SLUICE_STR(SLUICE_PROG_SOCK_CONNECT4),
+	SLUICE_STR(SLUICE_PROG_SOCK_SENDMSG4),
+	SLUICE_STR(SLUICE_PROG_SOCK_RECVMSG4),
+	SLUICE_STR(SLUICE_PROG_SOCK_GETPEERNAME4),
 };
 const size_t sluice_prog_count = sizeof(sluice_prog_names) / sizeof(sluice_prog_names[0]);
 
