@@ -27,6 +27,9 @@ test_clusterip_spreads_over_backends() {
 		((${n:-0} >= 60 && ${n:-0} <= 141)) || fail "backend $b got ${n:-0} of 300: $counts"
 	done
 	[[ $(awk '{s += $1} END {print s}' <<<"$counts") == 300 ]] || fail "lost connections: $counts"
+	# The client's socket is connected to the VIP: replies came back from it.
+	[[ $(in_pod client "$SLUICE_ROOT/build/selftests/sock_client" tcp 10.96.0.10 80) == \
+		"peer=10.96.0.10:80 reply=b"[123] ]] || fail "the client does not see the VIP"
 }
 
 # The client's socket talks to the VIP: a connected UDP socket accepts replies
