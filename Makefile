@@ -19,7 +19,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKG_LIBS := libbpf libnl-route-3.0 libcjson yaml-0.1
+PKG_LIBS := libbpf libnl-route-3.0 libcjson yaml-0.1 libcurl libmicrohttpd
 # Expanded when a recipe runs, after `deps` has installed pkg-config and the libraries.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
 PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null) -lelf -lz

@@ -6,9 +6,10 @@ set -euo pipefail
 
 # Grouped by what needs them; keep this list the only place packages are named.
 BUILD_PKGS=(make gcc libc6-dev linux-libc-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
-	pkg-config libnl-3-dev libnl-route-3-dev libcjson-dev libyaml-dev)
+	pkg-config libnl-3-dev libnl-route-3-dev libcjson-dev libyaml-dev libcurl4-openssl-dev
+	libmicrohttpd-dev)
 TEST_PKGS=(libcriterion-dev iproute2 iputils-ping procps util-linux socat jq
-	containernetworking-plugins podman runc busybox-static)
+	containernetworking-plugins podman runc busybox-static python3 openssl)
 BENCH_PKGS=(iperf3 sockperf)
 
 PKGS=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${BENCH_PKGS[@]}")
