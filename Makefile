@@ -118,7 +118,7 @@ $(OUT)/selftests/unit_tests: $(call san_obj,$(UNIT_SRCS) $(CNI_SRCS) $(LIB_SRCS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LDLIBS) -lcriterion
 
-$(OUT)/selftests/bpf_tests: $(call obj,$(BPFTEST_SRCS)) $(OUT)/libsluice.a
+$(OUT)/selftests/bpf_tests: $(call obj,$(BPFTEST_SRCS) $(LB_SRCS)) $(OUT)/libsluice.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LDLIBS) -lcriterion

@@ -100,6 +100,14 @@ test_gc_removes_stale_attachments() {
 	in_pod pb ip link show eth0 >/dev/null || fail "valid pod pb lost its interface"
 }
 
+# The kernel ids of the maps pinned under a node's root: a map made anew gets a new id.
+pinned_map_ids() {
+	local pin
+	for pin in "$(pin_root "$1")"/maps/*; do
+		bpftool -j map show pinned "$pin" | jq -r .id
+	done | sort -n | tr '\n' ' '
+}
+
 # An open TCP connection between pods survives the agent being killed and restarted.
 test_agent_restart_keeps_tcp_connection() {
 	local fifo=$E2E_DIR/send.fifo recv=$E2E_DIR/recv.txt ids_before ids_after
@@ -113,7 +121,7 @@ test_agent_restart_keeps_tcp_connection() {
 	bg_in_pod pa socat -u "PIPE:$fifo" "TCP:$(pod_ip pb):9000"
 	exec 7>"$fifo"
 	echo "before" >&7
-	ids_before=$(bpftool -j map show | jq -c '[.[] | select(.name | startswith("sluice_")) | .id] | sort')
+	ids_before=$(pinned_map_ids n1)
 	agent_stop n1 KILL
 	echo "agent-down" >&7
 	sleep 0.5
@@ -127,7 +135,7 @@ test_agent_restart_keeps_tcp_connection() {
 	for _ in $(seq 50); do grep -q end "$recv" 2>/dev/null && break; sleep 0.1; done
 	[[ $(tr '\n' ' ' <"$recv") == "before agent-down after-restart after-term end " ]] ||
 		fail "received: $(cat "$recv")"
-	ids_after=$(bpftool -j map show | jq -c '[.[] | select(.name | startswith("sluice_")) | .id] | sort')
+	ids_after=$(pinned_map_ids n1)
 	[[ $ids_before == "$ids_after" ]] || fail "maps were recreated: $ids_before -> $ids_after"
 }
 

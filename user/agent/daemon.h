@@ -5,11 +5,13 @@
 
 #include "agent/devices.h"
 #include "agent/loader.h"
+#include "k8s/api_config.h"
 #include "lib/pins.h"
 
 struct daemon_opts {
 	const char *node_name;
 	const char *manifests;		/* NULL: no manifest directory */
+	const struct api_config *api;	/* NULL: no Kubernetes API */
 	struct devices devices;		/* --devices; none: no traffic from outside is handled */
 	bool socket_lb;			/* --socket-lb on */
 	const char *cgroup_root;	/* --cgroup-root; NULL: the cgroup2 mount */

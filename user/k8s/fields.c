@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
+#include <string.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -100,4 +102,22 @@ bool k8s_meta(const cJSON *obj, char *ns, size_t ns_len, char *name, size_t name
 		return false;
 	return k8s_copy(name, name_len, n, "metadata.name", why, len) &&
 	       k8s_copy(ns, ns_len, s, "metadata.namespace", why, len);
+}
+
+int k8s_in(char *why, size_t len, const char *prefix)
+{
+	char tmp[K8S_WHY_LEN];
+
+	if (strncmp(why, prefix, strlen(prefix))) {
+		snprintf(tmp, sizeof(tmp), "%s%s", prefix, why);
+		copy_field(why, len, tmp);
+	}
+	return -EINVAL;
+}
+
+bool k8s_ipv6(const char *s)
+{
+	struct in6_addr a;
+
+	return inet_pton(AF_INET6, s, &a) == 1;
 }

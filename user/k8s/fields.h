@@ -25,6 +25,13 @@ bool k8s_int(const cJSON *obj, const char *path, long def, long min, long max, l
 bool k8s_protocol(const cJSON *obj, uint8_t *proto, char *why, size_t len);
 /* An IPv4 address in dotted form; false for anything else (IPv6 included). */
 bool k8s_ipv4(const char *s, struct in_addr *a);
+/*
+ * Puts the path of the list item a field lives in ("spec.ports[].") in front
+ * of why, unless it is there already; returns -EINVAL for the caller to pass on.
+ */
+int k8s_in(char *why, size_t len, const char *prefix);
+/* A valid IPv6 address (a dual-stack field's other family): skipped, not an error. */
+bool k8s_ipv6(const char *s);
 /* metadata.namespace and metadata.name into the fixed fields. */
 bool k8s_meta(const cJSON *obj, char *ns, size_t ns_len, char *name, size_t name_len,
 	      char *why, size_t len);

@@ -34,7 +34,7 @@ static int add_ips(const cJSON *list, const char *field, struct in_addr *out, un
 	cJSON_ArrayForEach(it, list) {
 		if (!cJSON_IsString(it))
 			return fail(why, len, "%s holds a non-string", field);
-		if (strchr(it->valuestring, ':'))
+		if (k8s_ipv6(it->valuestring))
 			continue;
 		if (!k8s_ipv4(it->valuestring, &a))
 			return fail(why, len, "%s holds an invalid address", field);
@@ -81,7 +81,7 @@ static int parse_cluster_ips(const cJSON *obj, struct k8s_service *svc, char *wh
 	if (ips && !cJSON_IsNull(ips))
 		return add_ips(ips, "spec.clusterIPs", svc->cluster_ips, &svc->n_cluster_ips, why,
 			       len);
-	if (!*ip || strchr(ip, ':'))
+	if (!*ip || k8s_ipv6(ip))
 		return 0;
 	if (!k8s_ipv4(ip, &a))
 		return fail(why, len, "spec.clusterIP \"%s\" is not an address", ip);
@@ -119,12 +119,11 @@ static int parse_ports(const cJSON *obj, struct k8s_service *svc, char *why, siz
 			return fail(why, len, "%s", "spec.ports lists too many ports");
 		p = &svc->ports[svc->n_ports++];
 		name = k8s_str(it, "name", "", why, len);
-		if (!name || !k8s_copy(p->name, sizeof(p->name), name, "spec.ports[].name", why, len))
-			return -EINVAL;
-		if (!k8s_protocol(it, &p->proto, why, len) ||
+		if (!name || !k8s_copy(p->name, sizeof(p->name), name, "name", why, len) ||
+		    !k8s_protocol(it, &p->proto, why, len) ||
 		    !k8s_int(it, "port", -1, PORT_MIN, PORT_MAX, &port, why, len) ||
 		    !k8s_int(it, "nodePort", 0, 0, PORT_MAX, &node_port, why, len))
-			return -EINVAL;
+			return k8s_in(why, len, "spec.ports[].");
 		if (port < 0)
 			return fail(why, len, "spec.ports[%s].port is missing", p->name);
 		if (check_target_port(it, why, len))
@@ -176,8 +175,8 @@ static int parse_lb_ingress(const cJSON *obj, struct k8s_service *svc, char *why
 
 		/* Hostname-only ingress points (some clouds) have nothing to program. */
 		if (!ip)
-			return -EINVAL;
-		if (!*ip || strchr(ip, ':'))
+			return k8s_in(why, len, "status.loadBalancer.ingress[].");
+		if (!*ip || k8s_ipv6(ip))
 			continue;
 		if (!k8s_ipv4(ip, &a))
 			return fail(why, len, "status.loadBalancer.ingress[].ip \"%s\" is invalid", ip);
@@ -238,9 +237,8 @@ static int parse_endpoint(const cJSON *it, struct k8s_endpoint *ep, bool ipv4, c
 	    condition(it, "terminating", false, &ep->terminating, why, len))
 		return -EINVAL;
 	node = k8s_str(it, "nodeName", "", why, len);
-	if (!node || !k8s_copy(ep->node_name, sizeof(ep->node_name), node, "endpoints[].nodeName",
-			       why, len))
-		return -EINVAL;
+	if (!node || !k8s_copy(ep->node_name, sizeof(ep->node_name), node, "nodeName", why, len))
+		return k8s_in(why, len, "endpoints[].");
 	return 0;
 }
 
@@ -261,10 +259,10 @@ static int parse_slice_ports(const cJSON *obj, struct k8s_endpointslice *es, cha
 		struct k8s_slice_port *p = &es->ports[es->n_ports];
 		const char *name = k8s_str(it, "name", "", why, len);
 
-		if (!name || !k8s_copy(p->name, sizeof(p->name), name, "ports[].name", why, len) ||
+		if (!name || !k8s_copy(p->name, sizeof(p->name), name, "name", why, len) ||
 		    !k8s_protocol(it, &p->proto, why, len) ||
 		    !k8s_int(it, "port", 0, 0, PORT_MAX, &port, why, len))
-			return -EINVAL;
+			return k8s_in(why, len, "ports[].");
 		/* A port without a number means "any"; a service port cannot map to it. */
 		if (!port)
 			continue;
@@ -277,7 +275,7 @@ static int parse_slice_ports(const cJSON *obj, struct k8s_endpointslice *es, cha
 int k8s_endpointslice_parse(const cJSON *obj, struct k8s_endpointslice *es, char *why,
 			    size_t len)
 {
-	const cJSON *list, *it;
+	const cJSON *list, *it, *label;
 	const char *type, *svc;
 	int n;
 
@@ -289,10 +287,15 @@ int k8s_endpointslice_parse(const cJSON *obj, struct k8s_endpointslice *es, char
 	if (!type || (strcmp(type, "IPv4") && strcmp(type, "IPv6") && strcmp(type, "FQDN")))
 		return fail(why, len, "%s", "addressType must be IPv4, IPv6 or FQDN");
 	es->ipv4 = !strcmp(type, "IPv4");
-	svc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(
-			cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "labels"),
-		K8S_LABEL_SERVICE_NAME));
+	label = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
+						 "labels"),
+		K8S_LABEL_SERVICE_NAME);
+	/* A slice that names no service is kept (it serves none); a bad name is an error. */
+	if (label && !cJSON_IsString(label))
+		return fail(why, len, "%s", "metadata.labels[" K8S_LABEL_SERVICE_NAME
+			    "] must be a string");
+	svc = cJSON_GetStringValue(label);
 	if (svc && !k8s_copy(es->service, sizeof(es->service), svc,
 			     "metadata.labels[" K8S_LABEL_SERVICE_NAME "]", why, len))
 		return -EINVAL;

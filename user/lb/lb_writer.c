@@ -114,7 +114,8 @@ static int owner_add(struct lb_owner *o, struct lb_fe *fe)
 	return 0;
 }
 
-static void owner_drop(struct lb_writer *w, struct lb_owner *o, struct lb_fe *fe)
+/* Takes fe from its owner; an owner left empty lives on until owner_release(). */
+static void owner_drop(struct lb_owner *o, struct lb_fe *fe)
 {
 	size_t i;
 
@@ -125,11 +126,16 @@ static void owner_drop(struct lb_writer *w, struct lb_owner *o, struct lb_fe *fe
 		}
 	}
 	fe->owner = NULL;
-	if (!o->n) {
-		tdelete(o, &w->by_owner, owner_cmp);
-		free(o->fes);
-		free(o);
-	}
+}
+
+/* Frees an owner that holds no frontend any more. */
+static void owner_release(struct lb_writer *w, struct lb_owner *o)
+{
+	if (!o || o->n)
+		return;
+	tdelete(o, &w->by_owner, owner_cmp);
+	free(o->fes);
+	free(o);
 }
 
 static int map_err(const char *map, int err, const char *what)
@@ -333,6 +339,13 @@ static int fe_apply(struct lb_writer *w, struct lb_fe *fe, const char *ns, const
 		err = -ENOMEM;
 		goto out;
 	}
+	/* Every backend needs a slot (and the count must fit its 16 bits). */
+	if (want->n_backends > w->maglev_size) {
+		pr_err("%s: %zu backends, more than the %u slots of a Maglev table: not programmed "
+		       "(raise --maglev-table-size)", what, want->n_backends, w->maglev_size);
+		err = -EMSGSIZE;
+		goto out;
+	}
 	err = backends_assign(w, fe, want, bes, fresh, what);
 	if (err)
 		goto out;
@@ -394,7 +407,10 @@ out:
 	return err;
 }
 
-/* Frontend entry first: no new packet finds the frontend once its parts start to go. */
+/*
+ * Frontend entry first: no new packet finds the frontend once its parts
+ * start to go. Its owner stays, if now empty, for the caller to release.
+ */
 static void fe_remove(struct lb_writer *w, struct lb_fe *fe)
 {
 	size_t i;
@@ -406,7 +422,7 @@ static void fe_remove(struct lb_writer *w, struct lb_fe *fe)
 	bpf_map_delete_elem(w->maps.meta_fd, &fe->id);
 	idalloc_put(&w->fe_ids, fe->id);
 	if (fe->owner)
-		owner_drop(w, fe->owner, fe);
+		owner_drop(fe->owner, fe);
 	tdelete(fe, &w->by_key, key_cmp);
 	free(fe->bes);
 	free(fe);
@@ -439,7 +455,7 @@ int lb_writer_sync(struct lb_writer *w, const char *ns, const char *name,
 		   const struct lb_frontends *want)
 {
 	char owner_name[OWNER_LEN], what[OWNER_LEN + 96], k[64];
-	struct lb_owner *owner;
+	struct lb_owner *owner, *prev;
 	size_t i;
 	int err;
 
@@ -464,7 +480,9 @@ int lb_writer_sync(struct lb_writer *w, const char *ns, const char *name,
 				w->stats.conflicts++;
 				continue;
 			}
-			owner_drop(w, fe->owner, fe);
+			prev = fe->owner;
+			owner_drop(prev, fe);
+			owner_release(w, prev);
 		}
 		if (!fe) {
 			fe = fe_new(w, &d->key, what);
@@ -477,6 +495,7 @@ int lb_writer_sync(struct lb_writer *w, const char *ns, const char *name,
 		if (!fe->owner && owner_add(owner, fe)) {
 			if (created)
 				fe_remove(w, fe);
+			owner_release(w, owner);
 			return -ENOMEM;
 		}
 		fe->claimed = fe->seen = true;
@@ -485,30 +504,23 @@ int lb_writer_sync(struct lb_writer *w, const char *ns, const char *name,
 			continue;
 		if (created)
 			fe_remove(w, fe);
-		if (err != -E2BIG && err != -ENOSPC)
-			return err;
-		w->stats.map_full++;
-	}
-	/* What the service no longer has. */
-	for (i = 0; owner && i < owner->n;) {
-		struct lb_fe *fe = owner->fes[i];
-
-		if (fe->seen) {
-			i++;
+		/* Too big for a map, or for the table: this frontend only is left out. */
+		if (err == -E2BIG || err == -ENOSPC || err == -EMSGSIZE) {
+			w->stats.map_full++;
 			continue;
 		}
-		if (owner->n == 1) {
-			fe_remove(w, fe);	/* frees the owner too */
-			break;
-		}
-		fe_remove(w, fe);
+		owner_release(w, owner);
+		return err;
 	}
-	/* Every frontend it asked for was held by others or did not fit. */
-	if (owner && !owner->n && owner_get(w, owner_name, false) == owner) {
-		tdelete(owner, &w->by_owner, owner_cmp);
-		free(owner->fes);
-		free(owner);
+	/* What the service no longer has; fe_remove() swaps the last one into place i. */
+	for (i = 0; owner && i < owner->n;) {
+		if (owner->fes[i]->seen)
+			i++;
+		else
+			fe_remove(w, owner->fes[i]);
 	}
+	/* Gone whole, or every frontend it asked for was held by others or did not fit. */
+	owner_release(w, owner);
 	return 0;
 }
 
@@ -547,6 +559,7 @@ static void prune_visit(const void *node, VISIT which, void *arg)
 void lb_writer_prune_unclaimed(struct lb_writer *w)
 {
 	struct prune_ctx c = { 0 };
+	struct lb_owner *owner;
 	size_t i;
 
 	twalk_r(w->by_key, prune_visit, &c);
@@ -556,7 +569,9 @@ void lb_writer_prune_unclaimed(struct lb_writer *w)
 		key_str(&c.fes[i]->key, k, sizeof(k));
 		pr_info("service %s/%s frontend %s: gone while no agent ran, removed",
 			c.fes[i]->meta.namespace, c.fes[i]->meta.name, k);
+		owner = c.fes[i]->owner;
 		fe_remove(w, c.fes[i]);
+		owner_release(w, owner);
 	}
 	free(c.fes);
 }
@@ -573,32 +588,67 @@ static int map_capacity(int fd, __u32 *max)
 	return 0;
 }
 
+/*
+ * Every key of a map, read before any is deleted: deleting the key a walk
+ * stands on restarts get_next_key from the first key, which would visit
+ * entries twice.
+ */
+static int map_keys(int fd, size_t key_size, void **out, size_t *n)
+{
+	size_t cap = 0;
+	char *keys = NULL, *prev = NULL;
+
+	*n = 0;
+	for (;;) {
+		if (*n == cap) {
+			char *k = realloc(keys, (cap = cap ? cap * 2 : 64) * key_size);
+
+			if (!k) {
+				free(keys);
+				return -ENOMEM;
+			}
+			keys = k;
+			if (prev)
+				prev = keys + (*n - 1) * key_size;
+		}
+		if (bpf_map_get_next_key(fd, prev, keys + *n * key_size))
+			break;
+		prev = keys + *n * key_size;
+		(*n)++;
+	}
+	*out = keys;
+	return errno == ENOENT ? 0 : -errno;
+}
+
 /* Frontends from the metadata map, each checked against its frontend entry. */
 static int load_frontends(struct lb_writer *w, struct lb_fe **by_id, __u32 fe_max)
 {
-	__u32 id, next, *prev = NULL;
 	struct sluice_svc_meta meta;
 	struct sluice_svc_value value;
 	char owner_name[OWNER_LEN];
+	__u32 *ids;
+	size_t n, i;
+	int err = map_keys(w->maps.meta_fd, sizeof(*ids), (void **)&ids, &n);
 
-	while (!bpf_map_get_next_key(w->maps.meta_fd, prev, &next)) {
+	for (i = 0; i < n && !err; i++) {
+		__u32 id = ids[i];
 		struct lb_fe *fe;
 		struct lb_owner *o;
 
-		id = next;
-		prev = &id;
 		if (bpf_map_lookup_elem(w->maps.meta_fd, &id, &meta))
 			continue;
 		if (id >= fe_max || bpf_map_lookup_elem(w->maps.svc_fd, &meta.key, &value) ||
 		    value.id != id || fe_find(w, &meta.key)) {
-			/* Half a frontend (a crash mid-write): drop the metadata, keep walking. */
+			/* Half a frontend (a crash mid-write): its metadata and table go. */
 			bpf_map_delete_elem(w->maps.maglev_fd, &id);
 			bpf_map_delete_elem(w->maps.meta_fd, &id);
 			continue;
 		}
 		fe = calloc(1, sizeof(*fe));
-		if (!fe)
-			return -ENOMEM;
+		if (!fe) {
+			err = -ENOMEM;
+			break;
+		}
 		fe->key = meta.key;
 		fe->id = id;
 		fe->value = value;
@@ -606,7 +656,8 @@ static int load_frontends(struct lb_writer *w, struct lb_fe **by_id, __u32 fe_ma
 		fe->in_map = true;
 		if (!tsearch(fe, &w->by_key, key_cmp)) {
 			free(fe);
-			return -ENOMEM;
+			err = -ENOMEM;
+			break;
 		}
 		idalloc_take(&w->fe_ids, id);
 		by_id[id] = fe;
@@ -614,53 +665,56 @@ static int load_frontends(struct lb_writer *w, struct lb_fe **by_id, __u32 fe_ma
 		snprintf(owner_name, sizeof(owner_name), "%s/%s", meta.namespace, meta.name);
 		o = owner_get(w, owner_name, true);
 		if (!o || owner_add(o, fe))
-			return -ENOMEM;
+			err = -ENOMEM;
 	}
-	return 0;
+	free(ids);
+	return err;
 }
 
 /* Frontend entries without metadata belong to nobody: remove them. */
-static void drop_orphan_frontends(struct lb_writer *w, struct lb_fe **by_id, __u32 fe_max)
+static int drop_orphan_frontends(struct lb_writer *w, struct lb_fe **by_id, __u32 fe_max)
 {
-	struct sluice_svc4_key key, next, *prev = NULL;
+	struct sluice_svc4_key *keys;
 	struct sluice_svc_value value;
+	size_t n, i;
+	int err = map_keys(w->maps.svc_fd, sizeof(*keys), (void **)&keys, &n);
 
-	while (!bpf_map_get_next_key(w->maps.svc_fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (fe_find(w, &key))
+	for (i = 0; i < n && !err; i++) {
+		if (fe_find(w, &keys[i]))
 			continue;
-		if (!bpf_map_lookup_elem(w->maps.svc_fd, &key, &value) && value.id < fe_max &&
+		if (!bpf_map_lookup_elem(w->maps.svc_fd, &keys[i], &value) && value.id < fe_max &&
 		    !by_id[value.id])
 			bpf_map_delete_elem(w->maps.maglev_fd, &value.id);
-		bpf_map_delete_elem(w->maps.svc_fd, &key);
-		/* Deleting the current key restarts the walk from the top. */
-		prev = NULL;
+		bpf_map_delete_elem(w->maps.svc_fd, &keys[i]);
 	}
+	free(keys);
+	return err;
 }
 
 static int load_backends(struct lb_writer *w, struct lb_fe **by_id, __u32 fe_max)
 {
 	struct sluice_backend4 be;
-	__u32 id, next, *prev = NULL;
+	__u32 *ids;
+	size_t n, i;
+	int err = map_keys(w->maps.backend_fd, sizeof(*ids), (void **)&ids, &n);
 
-	while (!bpf_map_get_next_key(w->maps.backend_fd, prev, &next)) {
+	for (i = 0; i < n && !err; i++) {
+		__u32 id = ids[i];
 		struct lb_fe *fe;
 		struct lb_be *bes;
 
-		id = next;
-		prev = &id;
 		if (bpf_map_lookup_elem(w->maps.backend_fd, &id, &be))
 			continue;
 		fe = be.svc_id < fe_max ? by_id[be.svc_id] : NULL;
 		if (!fe || !idalloc_take(&w->be_ids, id)) {
 			bpf_map_delete_elem(w->maps.backend_fd, &id);
-			prev = NULL;
 			continue;
 		}
 		bes = realloc(fe->bes, (fe->n_bes + 1) * sizeof(*bes));
-		if (!bes)
-			return -ENOMEM;
+		if (!bes) {
+			err = -ENOMEM;
+			break;
+		}
 		fe->bes = bes;
 		fe->bes[fe->n_bes].id = id;
 		fe->bes[fe->n_bes].b = (struct lb_backend){
@@ -669,7 +723,8 @@ static int load_backends(struct lb_writer *w, struct lb_fe **by_id, __u32 fe_max
 		fe->n_bes++;
 		w->stats.backends++;
 	}
-	return 0;
+	free(ids);
+	return err;
 }
 
 static int bes_cmp(const void *a, const void *b)
@@ -710,10 +765,10 @@ int lb_writer_open(struct lb_writer *w, const struct lb_maps *maps, __u32 maglev
 	for (i = 0; i < maglev_size; i++)
 		w->slot_keys[i] = i;
 	err = load_frontends(w, by_id, fe_max);
-	if (!err) {
-		drop_orphan_frontends(w, by_id, fe_max);
+	if (!err)
+		err = drop_orphan_frontends(w, by_id, fe_max);
+	if (!err)
 		err = load_backends(w, by_id, fe_max);
-	}
 	if (!err)
 		twalk_r(w->by_key, sort_visit, NULL);
 out:

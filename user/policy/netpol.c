@@ -79,7 +79,7 @@ static int parse_port(const cJSON *it, struct np_port *p, char *why, size_t len)
 	long end;
 
 	if (!k8s_protocol(it, &p->proto, why, len))
-		return -EINVAL;
+		return k8s_in(why, len, "ports[].");
 	if (!port || cJSON_IsNull(port)) {
 		p->any_port = true;
 		if (cJSON_GetObjectItemCaseSensitive(it, "endPort"))
@@ -99,7 +99,7 @@ static int parse_port(const cJSON *it, struct np_port *p, char *why, size_t len)
 		return fail(why, len, "ports[].port must be a port number or a name");
 	p->port = (uint16_t)port->valuedouble;
 	if (!k8s_int(it, "endPort", p->port, p->port, PORT_MAX, &end, why, len))
-		return fail(why, len, "ports[].endPort must be at least port and at most 65535");
+		return k8s_in(why, len, "ports[].");
 	p->end_port = (uint16_t)end;
 	return 0;
 }
@@ -111,7 +111,7 @@ static int parse_ipblock(const cJSON *ib, struct np_peer *peer, char *why, size_
 	bool v6;
 
 	if (!cidr)
-		return fail(why, len, "ipBlock.cidr is missing");
+		return why[0] ? k8s_in(why, len, "ipBlock.") : fail(why, len, "ipBlock.cidr is missing");
 	if (!np_cidr_parse(cidr, &peer->cidr, &v6)) {
 		if (!v6)
 			return fail(why, len, "ipBlock.cidr is not a network in CIDR form");
