@@ -75,8 +75,11 @@ int SLUICE_PROG_FROM_POD(struct __sk_buff *skb)
 	ep = endpoint_lookup4(f.daddr);
 	/* A reply to a client outside the node comes from a node address: route it out. */
 	if (!ep && lb.external) {
-		count_verdict(skb, SLUICE_VERDICT_FORWARD_NET);
-		return fib4_forward(skb, iph);
+		int ret = fib4_forward(skb, iph);
+
+		count_verdict(skb, ret == TC_ACT_REDIRECT ? SLUICE_VERDICT_FORWARD_NET :
+							    SLUICE_VERDICT_PASS_STACK);
+		return ret;
 	}
 	/* TTL 1 would expire here: the stack sends the ICMP error. */
 	if (!ep || iph->ttl <= 1) {

@@ -39,7 +39,7 @@ static __always_inline int flow4_parse(struct __sk_buff *skb, struct iphdr *iph,
 				       struct flow4 *f)
 {
 	struct cursor c;
-	__u32 ihl_len = iph->ihl * 4, need;
+	__u32 ihl_len = iph->ihl * 4, ip_len = bpf_ntohs(iph->tot_len), need;
 
 	f->saddr = iph->saddr;
 	f->daddr = iph->daddr;
@@ -54,6 +54,9 @@ static __always_inline int flow4_parse(struct __sk_buff *skb, struct iphdr *iph,
 	if (bpf_ntohs(iph->frag_off) & IPV4_FRAG_OFFSET_MASK)
 		return 0;
 	need = f->l4_off + (f->proto == IPPROTO_TCP ? TCP_HDR_MIN : sizeof(struct udphdr));
+	/* The header must fit the datagram, not only the frame: Ethernet pads short frames. */
+	if (need > sizeof(struct ethhdr) + ip_len)
+		return -1;
 	/* Verifier workaround: a bound it can see on the pull length (ihl <= 15). */
 	if (need > sizeof(struct ethhdr) + 60 + TCP_HDR_MIN)
 		return -1;

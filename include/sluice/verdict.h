@@ -19,7 +19,10 @@ enum sluice_verdict {
 	SLUICE_VERDICT_TO_POD_STACK = 3,
 	/* Dropped: a header too short or self-contradictory to forward. */
 	SLUICE_VERDICT_DROP_MALFORMED = 4,
-	/* To a service with no usable backend: ICMP port unreachable sent back. */
+	/*
+	 * To a service with no usable backend: refused, with an ICMP port
+	 * unreachable sent back (dropped instead when the header has IP options).
+	 */
 	SLUICE_VERDICT_SVC_REFUSED = 5,
 	/* Dropped: a service's backend vanished between table and lookup. */
 	SLUICE_VERDICT_DROP_NO_BACKEND = 6,

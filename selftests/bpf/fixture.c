@@ -32,7 +32,7 @@ struct criterion_test_params fx_case_params(size_t *idx, size_t n)
 	return cr_make_param_array(size_t, idx, n);
 }
 
-static void add_endpoint(__u32 addr, const struct sluice_endpoint_info *info)
+void fx_add_endpoint(__u32 addr, const struct sluice_endpoint_info *info)
 {
 	/* Zeroed whole: the map hashes the padding and the unused words too. */
 	struct sluice_endpoint_key key;
@@ -51,8 +51,8 @@ void fx_setup(void)
 {
 	fx_skel = tc_pod__open_and_load();
 	cr_assert_not_null(fx_skel, "setup: open and load tc_pod: %s", strerror(errno));
-	add_endpoint(FX_SRC_ADDR, &fx_src_ep);
-	add_endpoint(FX_DST_ADDR, &fx_dst_ep);
+	fx_add_endpoint(FX_SRC_ADDR, &fx_src_ep);
+	fx_add_endpoint(FX_DST_ADDR, &fx_dst_ep);
 }
 
 void fx_teardown(void)
@@ -70,6 +70,9 @@ struct pkt_ipv4 fx_flow(__u8 protocol)
 		.ttl = FX_TTL,
 		.ihl = PKT_IHL_MIN,
 		.payload_len = FX_PAYLOAD_LEN,
+		.sport = FX_SPORT,
+		.dport = FX_DPORT,
+		.tcp_flags = PKT_TCP_SYN,
 	};
 
 	/* The pod sends to its gateway, the host side of its own veth. */
@@ -140,13 +143,13 @@ void fx_expect_counted(const struct sluice_counter delta[SLUICE_VERDICT_MAX],
 	}
 }
 
-/* Offset of the first byte where a and b differ, or -1 if none does. */
-static int first_diff(const __u8 *a, const __u8 *b, __u32 len)
+int fx_first_diff(const void *a, const void *b, __u32 len)
 {
+	const __u8 *pa = a, *pb = b;
 	__u32 i;
 
 	for (i = 0; i < len; i++)
-		if (a[i] != b[i])
+		if (pa[i] != pb[i])
 			return i;
 	return -1;
 }
@@ -156,8 +159,9 @@ void fx_expect_untouched(const struct fx_result *res, const void *in, __u32 len,
 {
 	cr_assert_eq(res->retval, retval, "%s: verdict %u, want %u", desc, res->retval, retval);
 	cr_assert_eq(res->out_len, len, "%s: output length %u, want %u", desc, res->out_len, len);
-	cr_assert_eq(first_diff(res->out, in, len), -1, "%s: output differs from input at byte %d",
-		     desc, first_diff(res->out, in, len));
+	cr_assert_eq(fx_first_diff(res->out, in, len), -1,
+		     "%s: output differs from input at byte %d", desc,
+		     fx_first_diff(res->out, in, len));
 }
 
 void fx_expect_rewritten(const void *out, __u32 out_len, const void *in, __u32 len,
@@ -190,9 +194,9 @@ void fx_expect_rewritten(const void *out, __u32 out_len, const void *in, __u32 l
 	memcpy(want_eth->h_source, ep->host_mac, ETH_ALEN);
 	want_iph->ttl = iph->ttl;
 	want_iph->check = iph->check;
-	cr_assert_eq(first_diff(out, want, len), -1,
+	cr_assert_eq(fx_first_diff(out, want, len), -1,
 		     "%s: output differs from the expected frame at byte %d", desc,
-		     first_diff(out, want, len));
+		     fx_first_diff(out, want, len));
 }
 
 void fx_expect_delivered(const struct fx_result *res, const void *in, __u32 len,

@@ -38,6 +38,9 @@
 #define FX_TTL 64
 /* L4 payload bytes in the test flow's frames: short, and odd on purpose. */
 #define FX_PAYLOAD_LEN 13
+/* Ports of the test flow: an ephemeral client port talking to a well-known one. */
+#define FX_SPORT 40000
+#define FX_DPORT 80
 
 extern struct tc_pod *fx_skel;
 /* Endpoint map values of the two pods, as the fixture installed them. */
@@ -56,7 +59,13 @@ struct criterion_test_params fx_case_params(size_t *idx, size_t n);
 void fx_setup(void);
 void fx_teardown(void);
 
-/* A frame of the test flow: source pod to its gateway MAC, for the destination pod. */
+/* Makes addr (host order) a local pod, delivered as info says. */
+void fx_add_endpoint(__u32 addr, const struct sluice_endpoint_info *info);
+
+/*
+ * A frame of the test flow: source pod to its gateway MAC, for the
+ * destination pod, FX_SPORT to FX_DPORT; a TCP frame is a SYN.
+ */
 struct pkt_ipv4 fx_flow(__u8 protocol);
 
 /* Builds spec into buf, asserting that it fits; returns the length. */
@@ -85,6 +94,9 @@ void fx_run(struct bpf_program *prog, const void *in, __u32 len, struct fx_resul
 /* Verdict v counted one packet of len bytes, and no other verdict moved. */
 void fx_expect_counted(const struct sluice_counter delta[SLUICE_VERDICT_MAX],
 		       enum sluice_verdict v, __u32 len, const char *desc);
+
+/* Offset of the first byte where a and b differ, or -1 if none does. */
+int fx_first_diff(const void *a, const void *b, __u32 len);
 
 /* The program returned retval and left the frame as it was. */
 void fx_expect_untouched(const struct fx_result *res, const void *in, __u32 len,

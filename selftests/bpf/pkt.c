@@ -9,10 +9,7 @@
 
 #include "pkt.h"
 
-/* Arbitrary ports: an ephemeral client port talking to a well-known one. */
-#define PKT_SPORT 40000
-#define PKT_DPORT 80
-/* TCP window of the SYN: any value, the datapath never reads it. */
+/* TCP window: any value, the datapath never reads it. */
 #define PKT_TCP_WINDOW 64240
 /* ICMP echo identifier and sequence number: any values. */
 #define PKT_ICMP_ID 0x5151
@@ -21,8 +18,10 @@
 #define PKT_HOP_LIMIT 64
 /* The version field of an IPv6 header. */
 #define PKT_IPV6_VERSION 6
-/* Initial sequence number of the SYN: any value. */
+/* Sequence number of every TCP segment: any value. */
 #define PKT_TCP_ISN 1
+/* Byte of the TCP header that holds the flags. */
+#define PKT_TCP_FLAGS_OFF 13
 
 /* The ARP and IPv6 frames come from a pod MAC, sent to the broadcast one. */
 static const __u8 pod_mac[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
@@ -81,6 +80,16 @@ __sum16 pkt_ipv4_csum(const struct iphdr *iph)
 	return htons((__u16)~csum_fold(csum_add(0, hdr, len)));
 }
 
+size_t pkt_cut_l4(void *frame, size_t l4_keep)
+{
+	struct iphdr *iph = pkt_iph(frame);
+	size_t ip_len = iph->ihl * PKT_WORD_LEN + l4_keep;
+
+	iph->tot_len = htons(ip_len);
+	iph->check = pkt_ipv4_csum(iph);
+	return ETH_HLEN + ip_len;
+}
+
 bool pkt_ipv4_csum_ok(const struct iphdr *iph)
 {
 	return csum_fold(csum_add(0, iph, iph->ihl * PKT_WORD_LEN)) == 0xffff;
@@ -117,7 +126,8 @@ static size_t l4_hdr_len(__u8 protocol)
 }
 
 /* Fills the L4 header before l4[0]; the payload after it is already set. */
-static void fill_l4(const struct iphdr *iph, __u8 *l4, __u16 l4_len)
+static void fill_l4(const struct pkt_ipv4 *spec, const struct iphdr *iph, __u8 *l4,
+		    __u16 l4_len)
 {
 	struct icmphdr *icmp = (struct icmphdr *)l4;
 	struct tcphdr *tcp = (struct tcphdr *)l4;
@@ -126,19 +136,21 @@ static void fill_l4(const struct iphdr *iph, __u8 *l4, __u16 l4_len)
 
 	switch (iph->protocol) {
 	case IPPROTO_TCP:
-		tcp->source = htons(PKT_SPORT);
-		tcp->dest = htons(PKT_DPORT);
+		tcp->source = htons(spec->sport);
+		tcp->dest = htons(spec->dport);
 		tcp->seq = htonl(PKT_TCP_ISN);
 		tcp->doff = sizeof(*tcp) / PKT_WORD_LEN;
-		tcp->syn = 1;
+		l4[PKT_TCP_FLAGS_OFF] = spec->tcp_flags;
 		tcp->window = htons(PKT_TCP_WINDOW);
 		csum = ~csum_fold(csum_pseudo(iph, l4_len) + csum_add(0, l4, l4_len));
 		tcp->check = htons(csum);
 		break;
 	case IPPROTO_UDP:
-		udp->source = htons(PKT_SPORT);
-		udp->dest = htons(PKT_DPORT);
+		udp->source = htons(spec->sport);
+		udp->dest = htons(spec->dport);
 		udp->len = htons(l4_len);
+		if (spec->udp_no_csum)
+			break;
 		csum = ~csum_fold(csum_pseudo(iph, l4_len) + csum_add(0, l4, l4_len));
 		/* Zero means "no checksum" in UDP, so a zero sum is sent as all ones. */
 		udp->check = htons(csum ? csum : 0xffff);
@@ -188,7 +200,7 @@ int pkt_build_ipv4(const struct pkt_ipv4 *spec, void *buf, size_t cap)
 	/* A counting pattern, so that any byte moved or lost shows. */
 	for (i = 0; i < spec->payload_len; i++)
 		l4[l4_hdr + i] = i;
-	fill_l4(iph, l4, l4_len);
+	fill_l4(spec, iph, l4, l4_len);
 	iph->check = pkt_ipv4_csum(iph);
 	return ETH_HLEN + hdr_len + l4_len;
 }

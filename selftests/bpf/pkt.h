@@ -24,6 +24,11 @@
 #define PKT_IHL_ONE_OPTION (PKT_IHL_MIN + 1)
 /* Largest IPv4 header the 4-bit ihl field can describe, in words. */
 #define PKT_IHL_MAX 15
+/* TCP flag bits, as byte 13 of the TCP header holds them. */
+#define PKT_TCP_FIN 0x01
+#define PKT_TCP_SYN 0x02
+#define PKT_TCP_RST 0x04
+#define PKT_TCP_ACK 0x10
 
 /* An IPv4 frame to build. Addresses in network order, the rest host order. */
 struct pkt_ipv4 {
@@ -36,6 +41,10 @@ struct pkt_ipv4 {
 	__u8 ihl;		/* PKT_IHL_MIN, or more to add NOP options */
 	__u16 id;
 	__u16 payload_len;	/* bytes after the L4 header */
+	__u16 sport;		/* TCP and UDP */
+	__u16 dport;
+	__u8 tcp_flags;		/* PKT_TCP_* */
+	bool udp_no_csum;	/* send UDP checksum 0, "none" (RFC 768) */
 };
 
 /*
@@ -56,6 +65,20 @@ static inline struct iphdr *pkt_iph(void *frame)
 {
 	return (struct iphdr *)((__u8 *)frame + ETH_HLEN);
 }
+
+/* The L4 header of an IPv4 frame, wherever its ihl puts it. */
+static inline void *pkt_l4(void *frame)
+{
+	struct iphdr *iph = pkt_iph(frame);
+
+	return (__u8 *)iph + iph->ihl * PKT_WORD_LEN;
+}
+
+/*
+ * Cuts an IPv4 frame to l4_keep bytes after its IP header, with tot_len and
+ * the header checksum to match: only what follows is short. The new length.
+ */
+size_t pkt_cut_l4(void *frame, size_t l4_keep);
 
 /* The header checksum a sender puts in iph: check itself counted as zero. */
 __sum16 pkt_ipv4_csum(const struct iphdr *iph);

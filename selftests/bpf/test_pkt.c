@@ -26,6 +26,8 @@ static const __u8 known_hdr[] = {
 #define TEST_SADDR 0x0af40002
 #define TEST_DADDR 0x0af40003
 #define TEST_TTL 64
+#define TEST_SPORT 40000
+#define TEST_DPORT 8080
 
 Test(pkt, ipv4_csum_known_answer)
 {
@@ -49,6 +51,9 @@ static struct pkt_ipv4 spec_for(__u8 protocol)
 		.ttl = TEST_TTL,
 		.ihl = PKT_IHL_MIN,
 		.payload_len = TEST_PAYLOAD_LEN,
+		.sport = TEST_SPORT,
+		.dport = TEST_DPORT,
+		.tcp_flags = PKT_TCP_SYN | PKT_TCP_ACK,
 	};
 
 	return spec;
@@ -78,6 +83,32 @@ Test(pkt, builds_valid_frames)
 	check_frame(IPPROTO_ICMP, sizeof(struct icmphdr), PKT_IHL_MIN, "ICMP");
 	check_frame(IPPROTO_UDP, sizeof(struct udphdr), PKT_IHL_ONE_OPTION, "UDP, ihl 6");
 	check_frame(IPPROTO_TCP, sizeof(struct tcphdr), PKT_IHL_MAX, "TCP, ihl 15");
+}
+
+Test(pkt, ports_and_flags_land_in_place)
+{
+	struct pkt_ipv4 spec = spec_for(IPPROTO_TCP);
+	__u8 buf[PKT_MAX];
+	struct tcphdr *tcp;
+	struct udphdr *udp;
+
+	spec.ihl = PKT_IHL_ONE_OPTION;
+	cr_assert_gt(pkt_build_ipv4(&spec, buf, sizeof(buf)), 0, "TCP: build");
+	tcp = pkt_l4(buf);
+	cr_assert_eq(ntohs(tcp->source), TEST_SPORT, "TCP: source port %u", ntohs(tcp->source));
+	cr_assert_eq(ntohs(tcp->dest), TEST_DPORT, "TCP: destination port %u", ntohs(tcp->dest));
+	cr_assert(tcp->syn && tcp->ack && !tcp->fin && !tcp->rst, "TCP: flags SYN and ACK only");
+
+	spec = spec_for(IPPROTO_UDP);
+	cr_assert_gt(pkt_build_ipv4(&spec, buf, sizeof(buf)), 0, "UDP: build");
+	udp = pkt_l4(buf);
+	cr_assert_eq(ntohs(udp->source), TEST_SPORT, "UDP: source port %u", ntohs(udp->source));
+	cr_assert_eq(ntohs(udp->dest), TEST_DPORT, "UDP: destination port %u", ntohs(udp->dest));
+	cr_assert_neq(udp->check, 0, "UDP: checksum filled in");
+
+	spec.udp_no_csum = true;
+	cr_assert_gt(pkt_build_ipv4(&spec, buf, sizeof(buf)), 0, "UDP without checksum: build");
+	cr_assert_eq(udp->check, 0, "UDP without checksum: check %#06x, want 0", ntohs(udp->check));
 }
 
 Test(pkt, l4_csum_catches_a_flipped_bit)
