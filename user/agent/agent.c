@@ -10,11 +10,15 @@
 #include "lib/log.h"
 
 static const char usage[] =
-	"Usage: sluice agent --node-name NAME [--manifests DIR] [--bpffs DIR] [-v]\n"
+	"Usage: sluice agent --node-name NAME [--kubeconfig FILE | --in-cluster]\n"
+	"                    [--manifests DIR] [--bpffs DIR] [-v]\n"
 	"                    [--devices DEV[,DEV]] [--socket-lb on|off] [--cgroup-root DIR]\n"
 	"                    [--maglev-table-size PRIME] [--map-entries MAP=N]...\n"
 	"  --node-name NAME         this node's Kubernetes name (default: $NODE_NAME)\n"
-	"  --manifests DIR          directory of Kubernetes objects, for a cluster-less node\n"
+	"  --kubeconfig FILE        list and watch the Kubernetes API of FILE's current context\n"
+	"  --in-cluster             the same with the pod's service account (in a DaemonSet)\n"
+	"  --manifests DIR          directory of Kubernetes objects, for a cluster-less node;\n"
+	"                           with the API too, both feed the agent\n"
 	"  --bpffs DIR              pin root (default " SLUICE_PIN_ROOT_DEFAULT ")\n"
 	"  --devices DEV[,DEV]      node devices: traffic from outside the node to\n"
 	"                           NodePorts and external IPs arrives there\n"
@@ -37,11 +41,16 @@ enum {
 	OPT_DEVICES,
 	OPT_SOCKET_LB,
 	OPT_CGROUP_ROOT,
+	OPT_KUBECONFIG,
+	OPT_IN_CLUSTER,
 };
 
 struct agent_opts {
 	struct daemon_opts d;
 	struct cli *cli;
+	const char *kubeconfig;
+	bool in_cluster;
+	struct api_config api;
 };
 
 static const struct option agent_options[] = {
@@ -52,6 +61,8 @@ static const struct option agent_options[] = {
 	{ "devices", required_argument, NULL, OPT_DEVICES },
 	{ "socket-lb", required_argument, NULL, OPT_SOCKET_LB },
 	{ "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
+	{ "kubeconfig", required_argument, NULL, OPT_KUBECONFIG },
+	{ "in-cluster", no_argument, NULL, OPT_IN_CLUSTER },
 	{ 0 },
 };
 
@@ -129,6 +140,12 @@ static int agent_set(void *ctx, int opt, const char *arg)
 	case OPT_CGROUP_ROOT:
 		o->d.cgroup_root = arg;
 		return 0;
+	case OPT_KUBECONFIG:
+		o->kubeconfig = arg;
+		return 0;
+	case OPT_IN_CLUSTER:
+		o->in_cluster = true;
+		return 0;
 	case OPT_DEVICES: {
 		char why[128];
 
@@ -157,6 +174,30 @@ static int check_opts(struct cli *cli, const struct agent_opts *o)
 		p_err(cli, "--manifests %s is not a readable directory", o->d.manifests);
 		return EXIT_USAGE;
 	}
+	if (o->kubeconfig && o->in_cluster) {
+		p_err(cli, "--kubeconfig and --in-cluster exclude each other");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Reads the API configuration now, so that a bad one stops the agent before it loads. */
+static int load_api_config(struct cli *cli, struct agent_opts *o)
+{
+	char why[API_WHY_LEN];
+	int err = 0;
+
+	if (o->kubeconfig)
+		err = api_config_kubeconfig(&o->api, o->kubeconfig, why, sizeof(why));
+	else if (o->in_cluster)
+		err = api_config_in_cluster(&o->api, API_SA_DIR, why, sizeof(why));
+	else
+		return 0;
+	if (err) {
+		p_err(cli, "%s", why);
+		return EXIT_USAGE;
+	}
+	o->d.api = &o->api;
 	return 0;
 }
 
@@ -180,8 +221,12 @@ int cmd_agent(struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	ret = check_opts(cli, &o);
+	if (!ret)
+		ret = load_api_config(cli, &o);
 	if (ret)
 		return ret;
 	log_init("sluice-agent", cli->verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO, true);
-	return daemon_run(&cli->pins, &o.d) ? EXIT_FAIL : EXIT_OK;
+	ret = daemon_run(&cli->pins, &o.d) ? EXIT_FAIL : EXIT_OK;
+	api_config_free(&o.api);
+	return ret;
 }

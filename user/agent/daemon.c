@@ -20,6 +20,7 @@
 #include "agent/endpoint_sync.h"
 #include "agent/services.h"
 #include "agent/sock_lb.h"
+#include "k8s/api_source.h"
 #include "k8s/manifest.h"
 #include "lib/agent_state.h"
 #include "lib/field.h"
@@ -37,7 +38,7 @@
 #define MS_PER_S 1000
 #define NS_PER_MS 1000000ULL
 
-enum { POLL_SIGNAL, POLL_MANIFESTS, POLL_COUNT };
+enum { POLL_SIGNAL, POLL_MANIFESTS, POLL_API, POLL_COUNT };
 
 struct daemon {
 	const struct sluice_pins *pins;
@@ -49,6 +50,9 @@ struct daemon {
 	bool svc_open;
 	struct manifest_source *manifests;
 	bool manifests_synced;
+	struct api_source *api;
+	bool api_synced;
+	bool first_sync_done;	/* every configured source has delivered everything */
 	__u64 next_endpoint_sync, next_ct_gc;
 	struct devices devices;		/* with the addresses last read */
 };
@@ -116,11 +120,24 @@ static void on_event(void *ctx, enum k8s_event_type type, enum k8s_kind kind, co
 	services_event(&d->svc, type, kind, obj);
 }
 
-static void on_synced(void *ctx)
+static void on_manifests_synced(void *ctx)
 {
 	struct daemon *d = ctx;
 
 	d->manifests_synced = true;
+}
+
+static void on_api_synced(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	d->api_synced = true;
+}
+
+/* Every source the agent was given has delivered everything it had at start. */
+static bool sources_synced(const struct daemon *d)
+{
+	return (!d->opts->manifests || d->manifests_synced) && (!d->opts->api || d->api_synced);
 }
 
 static int record_self(struct daemon *d)
@@ -172,15 +189,37 @@ static int socket_lb(struct daemon *d)
 }
 
 /*
+ * The first sync is done once every source has delivered everything.
+ * Services the maps still have and no source names any more were deleted
+ * while no agent ran; they go only then, so an agent without a source never
+ * removes anything.
+ */
+static int finish_first_sync(struct daemon *d)
+{
+	int err = services_flush(&d->svc);
+
+	if (d->opts->manifests || d->opts->api)
+		lb_writer_prune_unclaimed(&d->svc.writer);
+	if (err)
+		return err;
+	d->first_sync_done = true;
+	d->st.synced_ns = realtime_ns();
+	err = agent_state_write_fd(d->state_fd, &d->st);
+	if (!err)
+		pr_info("node %s: first sync done, agent ready (%lu frontends, %lu backends)",
+			d->opts->node_name, d->svc.writer.stats.frontends,
+			d->svc.writer.stats.backends);
+	return err;
+}
+
+/*
  * The first sync: endpoints against veths, then every object the sources
- * hold. Services the maps still have and no source names any more were
- * deleted while no agent ran; they go only once a source has delivered
- * everything, so an agent without a source never removes anything.
+ * hold. The API source delivers from its own thread, so its objects may
+ * arrive later, through serve().
  */
 static int first_sync(struct daemon *d)
 {
-	static const struct k8s_sink sink_ops = { .event = on_event, .synced = on_synced };
-	struct k8s_sink sink = sink_ops;
+	struct k8s_sink sink = { .event = on_event, .ctx = d };
 	int err;
 
 	err = sync_endpoints(d->pins);
@@ -199,18 +238,24 @@ static int first_sync(struct daemon *d)
 		refresh_node_addrs(d);
 	}
 	if (d->opts->manifests) {
-		sink.ctx = d;
+		sink.synced = on_manifests_synced;
 		d->manifests = manifest_source_open(d->opts->manifests, &sink);
 		if (!d->manifests)
 			return -errno;
 	}
-	err = services_flush(&d->svc);
-	if (d->manifests_synced)
-		lb_writer_prune_unclaimed(&d->svc.writer);
-	if (err)
-		return err;
-	d->st.synced_ns = realtime_ns();
-	return agent_state_write_fd(d->state_fd, &d->st);
+	if (d->opts->api) {
+		sink.synced = on_api_synced;
+		d->api = api_source_open(d->opts->api, &sink);
+		if (!d->api)
+			return -errno;
+	}
+	if (!sources_synced(d)) {
+		/* The manifests' services work meanwhile; nothing is pruned yet. */
+		pr_info("node %s: waiting for the Kubernetes API's first lists",
+			d->opts->node_name);
+		return services_flush(&d->svc);
+	}
+	return finish_first_sync(d);
 }
 
 /* Periodic work that is due; returns the milliseconds until the next is. */
@@ -237,9 +282,10 @@ static int serve(struct daemon *d)
 		[POLL_SIGNAL] = { .fd = d->sfd, .events = POLLIN },
 		[POLL_MANIFESTS] = { .fd = d->manifests ? manifest_source_fd(d->manifests) : -1,
 				     .events = POLLIN },
+		[POLL_API] = { .fd = d->api ? api_source_fd(d->api) : -1, .events = POLLIN },
 	};
 	struct signalfd_siginfo si;
-	int n;
+	int n, err;
 
 	d->next_endpoint_sync = now_ms() + ENDPOINT_SYNC_MS;
 	d->next_ct_gc = now_ms() + CT_GC_MS;
@@ -259,6 +305,16 @@ static int serve(struct daemon *d)
 			if (manifest_source_process(d->manifests))
 				pfd[POLL_MANIFESTS].fd = -1;
 			services_flush(&d->svc);
+		}
+		if (n > 0 && (pfd[POLL_API].revents & POLLIN)) {
+			if (api_source_process(d->api))
+				pfd[POLL_API].fd = -1;
+			services_flush(&d->svc);
+		}
+		if (!d->first_sync_done && sources_synced(d)) {
+			err = finish_first_sync(d);
+			if (err)
+				return err;
 		}
 	}
 }
@@ -293,14 +349,13 @@ int daemon_run(const struct sluice_pins *pins, const struct daemon_opts *opts)
 		err = first_sync(&d);
 	if (err)
 		goto out;
-	pr_info("node %s: first sync done, agent ready (%lu frontends, %lu backends)",
-		opts->node_name, d.svc.writer.stats.frontends, d.svc.writer.stats.backends);
 	err = serve(&d);
 	d.st.pid = 0;
 	agent_state_write_fd(d.state_fd, &d.st);
 out:
 	if (d.manifests)
 		manifest_source_close(d.manifests);
+	api_source_close(d.api);
 	if (d.svc_open)
 		services_close(&d.svc);
 	loader_unload(&d.dp);
