@@ -14,6 +14,7 @@
 #include "lib/verdict.h"
 #include "lib/endpoint.h"
 #include "lib/lb4.h"
+#include "lib/policy4.h"
 
 /* Ethernet plus the fixed IPv4 header: what forwarding reads and writes. */
 #define FROM_NET_PULL_LEN (sizeof(struct ethhdr) + sizeof(struct iphdr))
@@ -22,7 +23,10 @@ SEC("tc")
 int SLUICE_PROG_FROM_NET(struct __sk_buff *skb)
 {
 	struct sluice_endpoint_info *ep;
+	struct pol_end src = {}, dst = {};
 	struct lb_out lb = {};
+	__be32 saddr;
+	int why;
 	struct flow4 f;
 	struct cursor c;
 	struct ethhdr *eth;
@@ -38,6 +42,7 @@ int SLUICE_PROG_FROM_NET(struct __sk_buff *skb)
 	iph = parse_iphdr(&c, skb->len - sizeof(*eth));
 	if (!iph || flow4_parse(skb, iph, &f) < 0)
 		goto pass;
+	saddr = f.saddr;
 
 	switch (lb4_forward(skb, &f, SLUICE_SCOPE_EXTERNAL, &lb)) {
 	case LB_PASS:
@@ -58,6 +63,19 @@ int SLUICE_PROG_FROM_NET(struct __sk_buff *skb)
 	if (!eth || (void *)(iph + 1) > c.end)
 		return TC_ACT_SHOT;
 	ep = endpoint_lookup4(f.daddr);
+	/*
+	 * A new flow from outside meets a local backend's ingress policy here;
+	 * every new flow, wherever its backend, is tracked here too.
+	 */
+	if (!lb.reply) {
+		if (ep)
+			pol_end_set(&dst, f.daddr, ep->ifindex);
+		why = policy4_flow(skb, &f, saddr, &src, &dst, &lb.pending);
+		if (why) {
+			count_verdict(skb, why);
+			return TC_ACT_SHOT;
+		}
+	}
 	/* Backends on other nodes come with cross-node routing; until then the stack decides. */
 	if (!ep || iph->ttl <= 1)
 		goto pass;

@@ -14,9 +14,10 @@
 #include "lib/lb4.h"
 #include "lib/icmp4.h"
 #include "lib/fib4.h"
+#include "lib/policy4.h"
 
 /* Ethernet plus the fixed IPv4 header: what forwarding reads and writes. */
-#define FROM_POD_PULL_LEN (sizeof(struct ethhdr) + sizeof(struct iphdr))
+#define POD_PULL_LEN (sizeof(struct ethhdr) + sizeof(struct iphdr))
 
 /* Re-reads the Ethernet and IPv4 headers after a helper changed the packet. */
 static __always_inline int reparse(struct __sk_buff *skb, struct ethhdr **eth,
@@ -24,7 +25,7 @@ static __always_inline int reparse(struct __sk_buff *skb, struct ethhdr **eth,
 {
 	struct cursor c;
 
-	if (revalidate_pull(skb, &c, FROM_POD_PULL_LEN) < 0)
+	if (revalidate_pull(skb, &c, POD_PULL_LEN) < 0)
 		return -1;
 	*eth = parse_ethhdr(&c);
 	if (!*eth)
@@ -35,28 +36,52 @@ static __always_inline int reparse(struct __sk_buff *skb, struct ethhdr **eth,
 	return 0;
 }
 
+/* Parses an IPv4 frame into its headers and 5-tuple; -1 when malformed. */
+static __always_inline int parse4(struct __sk_buff *skb, struct ethhdr **eth, struct iphdr **iph,
+				  struct flow4 *f)
+{
+	struct cursor c;
+
+	if (revalidate_pull(skb, &c, POD_PULL_LEN) < 0)
+		return -1;
+	*eth = parse_ethhdr(&c);
+	if (!*eth)
+		return -1;
+	*iph = parse_iphdr(&c, skb->len - sizeof(**eth));
+	if (!*iph || flow4_parse(skb, *iph, f) < 0)
+		return -1;
+	/* flow4_parse may have pulled: the pointers are re-derived. */
+	return reparse(skb, eth, iph);
+}
+
+static __always_inline int drop(struct __sk_buff *skb, enum sluice_verdict why)
+{
+	count_verdict(skb, why);
+	return TC_ACT_SHOT;
+}
+
 SEC("tc")
 int SLUICE_PROG_FROM_POD(struct __sk_buff *skb)
 {
+	struct pol_end src = {}, dst = {};
 	struct sluice_endpoint_info *ep;
 	struct lb_out lb = {};
-	struct flow4 f;
-	struct cursor c;
 	struct ethhdr *eth;
 	struct iphdr *iph;
+	struct flow4 f;
+	__be32 saddr;
+	int why;
 
 	if (skb->protocol != bpf_htons(ETH_P_IP)) {
 		count_verdict(skb, SLUICE_VERDICT_PASS_NON_IP);
 		return TC_ACT_OK;
 	}
-	if (revalidate_pull(skb, &c, FROM_POD_PULL_LEN) < 0)
-		goto malformed;
-	eth = parse_ethhdr(&c);
-	if (!eth)
-		goto malformed;
-	iph = parse_iphdr(&c, skb->len - sizeof(*eth));
-	if (!iph || flow4_parse(skb, iph, &f) < 0)
-		goto malformed;
+	if (parse4(skb, &eth, &iph, &f) < 0)
+		return drop(skb, SLUICE_VERDICT_DROP_MALFORMED);
+	why = spoof_check(skb, eth, &f, &src);
+	if (why)
+		return drop(skb, why);
+	saddr = f.saddr;
 
 	switch (lb4_forward(skb, &f, SLUICE_SCOPE_INTERNAL, &lb)) {
 	case LB_PASS:
@@ -66,13 +91,19 @@ int SLUICE_PROG_FROM_POD(struct __sk_buff *skb)
 		count_verdict(skb, SLUICE_VERDICT_SVC_REFUSED);
 		return icmp4_refuse(skb);
 	case LB_DROP:
-		count_verdict(skb, lb.verdict);
-		return TC_ACT_SHOT;
+		return drop(skb, lb.verdict);
 	}
 	if (reparse(skb, &eth, &iph) < 0)
-		goto malformed;
+		return drop(skb, SLUICE_VERDICT_DROP_MALFORMED);
 
 	ep = endpoint_lookup4(f.daddr);
+	if (ep)
+		pol_end_set(&dst, f.daddr, ep->ifindex);
+	if (!lb.reply) {
+		why = policy4_flow(skb, &f, saddr, &src, &dst, &lb.pending);
+		if (why)
+			return drop(skb, why);
+	}
 	/* A reply to a client outside the node comes from a node address: route it out. */
 	if (!ep && lb.external) {
 		int ret = fib4_forward(skb, iph);
@@ -88,15 +119,40 @@ int SLUICE_PROG_FROM_POD(struct __sk_buff *skb)
 	}
 	count_verdict(skb, SLUICE_VERDICT_REDIRECT_LOCAL);
 	return endpoint_deliver4(eth, iph, ep);
-
-malformed:
-	count_verdict(skb, SLUICE_VERDICT_DROP_MALFORMED);
-	return TC_ACT_SHOT;
 }
 
+/*
+ * From the host stack to the pod: replies of the pod's own flows, and new
+ * flows from the node or routed through it, which meet the pod's ingress
+ * policy here. What sluice cannot parse is the stack's to judge.
+ */
 SEC("tc")
 int SLUICE_PROG_TO_POD(struct __sk_buff *skb)
 {
+	struct pol_end src = {}, dst = {};
+	struct sluice_endpoint_info *ep;
+	struct sluice_ct4_value *ct;
+	struct lb_pending none = {};
+	struct ethhdr *eth;
+	struct iphdr *iph;
+	struct flow4 f;
+	int why;
+
+	if (skb->protocol != bpf_htons(ETH_P_IP) || parse4(skb, &eth, &iph, &f) < 0)
+		goto pass;
+	ep = endpoint_lookup4(f.daddr);
+	if (!ep)
+		goto pass;
+	ct = ct4_lookup(&f, SLUICE_CT_REPLY);
+	if (ct) {
+		ct4_refresh_pair(ct, &f, SLUICE_CT_FORWARD);
+		goto pass;
+	}
+	pol_end_set(&dst, f.daddr, ep->ifindex);
+	why = policy4_flow(skb, &f, f.saddr, &src, &dst, &none);
+	if (why)
+		return drop(skb, why);
+pass:
 	count_verdict(skb, SLUICE_VERDICT_TO_POD_STACK);
 	return TC_ACT_OK;
 }

@@ -21,11 +21,21 @@ static __always_inline void ct4_key(struct sluice_ct4_key *k, const struct flow4
 	k->dir = dir;
 }
 
+/* A lone SYN: a new TCP connection, even on the ports of a tracked one. */
+static __always_inline bool flow4_opens(const struct flow4 *f)
+{
+	return f->proto == IPPROTO_TCP &&
+	       (f->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
+}
+
 /* The idle timeout a direction earns with a packet carrying tcp_flags. */
 static __always_inline __u64 ct_timeout_ns(__u8 proto, __u8 tcp_flags, __u8 *ct_flags)
 {
 	if (proto != IPPROTO_TCP)
 		return SLUICE_CT_UDP_S * NSEC_PER_SEC;
+	/* A lone SYN starts a connection over: one that reuses a closed one's ports. */
+	if ((tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN)
+		*ct_flags &= ~(SLUICE_CT_F_CLOSING | SLUICE_CT_F_ESTABLISHED);
 	if (tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST))
 		*ct_flags |= SLUICE_CT_F_CLOSING;
 	else if (!(tcp_flags & TCP_FLAG_SYN) || (tcp_flags & TCP_FLAG_ACK))
@@ -62,6 +72,31 @@ static __always_inline struct sluice_ct4_value *ct4_lookup(const struct flow4 *f
 	if (v && v->expires_ns < bpf_ktime_get_ns())
 		return NULL;
 	return v;
+}
+
+/*
+ * ct4_refresh() of the entry of f, and when f ends the connection (FIN or
+ * RST) the entry of the other direction ends too (peer_dir of the reverse
+ * tuple): it would otherwise stay established for hours, and a new
+ * connection on the same ports would meet it.
+ */
+static __always_inline void ct4_refresh_pair(struct sluice_ct4_value *v, const struct flow4 *f,
+					     enum sluice_ct_dir peer_dir)
+{
+	struct flow4 rev;
+	struct sluice_ct4_value *peer;
+
+	ct4_refresh(v, f);
+	if (f->proto != IPPROTO_TCP || !(f->tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST)))
+		return;
+	rev = *f;
+	rev.saddr = f->daddr;
+	rev.daddr = f->saddr;
+	rev.sport = f->dport;
+	rev.dport = f->sport;
+	peer = ct4_lookup(&rev, peer_dir);
+	if (peer)
+		ct4_refresh(peer, f);
 }
 
 static __always_inline int ct4_create(const struct flow4 *f, enum sluice_ct_dir dir,

@@ -24,16 +24,16 @@ struct flow4 {
 	__be16 sport;		/* 0 unless has_ports */
 	__be16 dport;
 	__u8 proto;
-	__u8 has_ports;		/* TCP or UDP, first (or only) fragment */
+	__u8 has_ports;		/* TCP, UDP or SCTP, first (or only) fragment */
 	__u8 tcp_flags;
-	__u8 pad;
+	__u8 later_frag;	/* a fragment after the first: no L4 header */
 	__u32 l4_off;		/* from the start of the frame */
 };
 
 /*
- * Fills f from the IPv4 header and, for TCP and UDP, the ports; pulls the
- * L4 header into the linear area. Every packet pointer is invalid after it.
- * Returns -1 for a TCP or UDP header cut short.
+ * Fills f from the IPv4 header and, for TCP, UDP and SCTP, the ports; pulls
+ * the L4 header into the linear area. Every packet pointer is invalid after
+ * it. Returns -1 for a TCP, UDP or SCTP header cut short.
  */
 static __always_inline int flow4_parse(struct __sk_buff *skb, struct iphdr *iph,
 				       struct flow4 *f)
@@ -48,11 +48,13 @@ static __always_inline int flow4_parse(struct __sk_buff *skb, struct iphdr *iph,
 	f->has_ports = 0;
 	f->sport = f->dport = 0;
 	f->tcp_flags = 0;
-	if (f->proto != IPPROTO_TCP && f->proto != IPPROTO_UDP)
+	f->later_frag = !!(bpf_ntohs(iph->frag_off) & IPV4_FRAG_OFFSET_MASK);
+	if (f->proto != IPPROTO_TCP && f->proto != IPPROTO_UDP && f->proto != IPPROTO_SCTP)
 		return 0;
 	/* Later fragments carry no ports; only the first can be matched. */
-	if (bpf_ntohs(iph->frag_off) & IPV4_FRAG_OFFSET_MASK)
+	if (f->later_frag)
 		return 0;
+	/* SCTP's ports sit where UDP's do; its checksum is never rewritten (no SCTP frontends). */
 	need = f->l4_off + (f->proto == IPPROTO_TCP ? TCP_HDR_MIN : sizeof(struct udphdr));
 	/* The header must fit the datagram, not only the frame: Ethernet pads short frames. */
 	if (need > sizeof(struct ethhdr) + ip_len)

@@ -19,9 +19,23 @@ enum lb_result {
 	LB_DROP,	/* cannot be forwarded; the verdict says why */
 };
 
+/* A new service flow whose conntrack waits until policy allows the flow. */
+struct lb_pending {
+	bool set;
+	bool hairpin;
+	bool external;
+	struct flow4 orig;		/* before translation */
+	__u32 svc_id;
+	__u32 backend_id;
+	__be32 be_addr;
+	__be16 be_port;
+};
+
 struct lb_out {
 	enum sluice_verdict verdict;	/* with LB_DROP */
-	bool external;			/* LB_DONE of a reply to a client outside the node */
+	bool reply;			/* LB_DONE of a tracked flow's reply: no policy check */
+	bool external;			/* ... of a reply to a client outside the node */
+	struct lb_pending pending;	/* LB_DONE of a service flow to track: lb4_commit() it */
 };
 
 static __always_inline __be32 hairpin_addr(void)
@@ -89,55 +103,71 @@ static __always_inline __u32 flow4_hash(const struct flow4 *f)
 	return jhash_3words(f->saddr, f->daddr, ((__u32)f->sport << 16 | f->dport) ^ f->proto, 0);
 }
 
-/* Replies of a translated flow: from the backend, they must seem to come from the service. */
+/*
+ * Replies of a tracked flow: allowed as part of it, and for a translated
+ * one made to seem to come from the service (and, hairpin, to go back to
+ * the pod's own address).
+ */
 static __always_inline enum lb_result lb4_reply(struct __sk_buff *skb, struct flow4 *f,
 						struct sluice_ct4_value *ct, struct lb_out *out)
 {
-	__be32 client = ct->client_addr;
-	__u8 hairpin = ct->flags & SLUICE_CT_F_HAIRPIN;
+	__be32 client = ct->client_addr, nat_addr = ct->nat_addr;
+	__be16 nat_port = ct->nat_port;
+	__u8 flags = ct->flags;
 
-	out->external = ct->flags & SLUICE_CT_F_EXTERNAL;
-	ct4_refresh(ct, f);
-	if (nat4_snat(skb, f, ct->nat_addr, ct->nat_port) < 0 ||
-	    (hairpin && nat4_dnat(skb, f, client, f->dport) < 0)) {
+	out->reply = true;
+	out->external = flags & SLUICE_CT_F_EXTERNAL;
+	ct4_refresh_pair(ct, f, SLUICE_CT_FORWARD);
+	if (!(flags & SLUICE_CT_F_NAT))
+		return LB_DONE;
+	if (nat4_snat(skb, f, nat_addr, nat_port) < 0 ||
+	    ((flags & SLUICE_CT_F_HAIRPIN) && nat4_dnat(skb, f, client, f->dport) < 0)) {
 		out->verdict = SLUICE_VERDICT_DROP_MALFORMED;
 		return LB_DROP;
 	}
 	return LB_DONE;
 }
 
-/* Records both directions of a new flow to backend be. */
-static __always_inline void lb4_track(const struct flow4 *f, const struct sluice_svc_value *svc,
-				      __u32 backend_id, const struct sluice_backend4 *be,
-				      bool hairpin, bool external)
+/* The tuple of a service flow's replies: from the backend to the client (or, hairpin, its stand-in). */
+static __always_inline void lb_reply_tuple(const struct lb_pending *p, struct flow4 *reply)
 {
-	struct sluice_ct4_value fwd = { .svc_id = svc->id, .backend_id = backend_id };
-	struct sluice_ct4_value rev = {
-		.svc_id = svc->id,
-		.backend_id = backend_id,
-		.nat_addr = f->daddr,
-		.nat_port = f->dport,
-		.client_addr = f->saddr,
-		.flags = (hairpin ? SLUICE_CT_F_HAIRPIN : 0) | (external ? SLUICE_CT_F_EXTERNAL : 0),
-	};
-	struct flow4 reply = {
-		.saddr = be->addr,
-		.daddr = hairpin ? hairpin_addr() : f->saddr,
-		.sport = be->port,
-		.dport = f->sport,
-		.proto = f->proto,
-		/* The reply's own flags are not known yet: start it as a SYN would. */
-		.tcp_flags = TCP_FLAG_SYN,
-	};
+	__builtin_memset(reply, 0, sizeof(*reply));
+	reply->saddr = p->be_addr;
+	reply->daddr = p->hairpin ? hairpin_addr() : p->orig.saddr;
+	reply->sport = p->be_port;
+	reply->dport = p->orig.sport;
+	reply->proto = p->orig.proto;
+	/* The reply's own flags are not known yet: start it as a SYN would. */
+	reply->tcp_flags = TCP_FLAG_SYN;
+}
 
-	ct4_create(f, SLUICE_CT_SERVICE, &fwd);
+/* Records a service flow once it is allowed: its SERVICE and REPLY entries. */
+static __always_inline void lb4_commit(const struct lb_pending *p)
+{
+	struct sluice_ct4_value fwd = { .svc_id = p->svc_id, .backend_id = p->backend_id };
+	struct sluice_ct4_value rev = {
+		.svc_id = p->svc_id,
+		.backend_id = p->backend_id,
+		.nat_addr = p->orig.daddr,
+		.nat_port = p->orig.dport,
+		.client_addr = p->orig.saddr,
+		.flags = SLUICE_CT_F_NAT | (p->hairpin ? SLUICE_CT_F_HAIRPIN : 0) |
+			 (p->external ? SLUICE_CT_F_EXTERNAL : 0),
+	};
+	struct flow4 reply;
+
+	if (!p->set)
+		return;
+	lb_reply_tuple(p, &reply);
+	ct4_create(&p->orig, SLUICE_CT_SERVICE, &fwd);
 	ct4_create(&reply, SLUICE_CT_REPLY, &rev);
 }
 
 /*
- * Translates f if it is service traffic. scope says where the packet came
- * from: a pod or the node (INTERNAL) or a node device (EXTERNAL), which
- * decides the frontend's backend set and how replies find the client.
+ * Translates f if it is service traffic, or if it is the reply of any
+ * tracked flow (out->reply). scope says where the packet came from: a pod
+ * or the node (INTERNAL) or a node device (EXTERNAL), which decides the
+ * frontend's backend set and how replies find the client.
  */
 static __always_inline enum lb_result lb4_forward(struct __sk_buff *skb, struct flow4 *f,
 						  enum sluice_svc_scope scope, struct lb_out *out)
@@ -149,11 +179,11 @@ static __always_inline enum lb_result lb4_forward(struct __sk_buff *skb, struct 
 	__u32 backend_id;
 	bool hairpin;
 
-	if (!f->has_ports)
-		return LB_PASS;
 	ct = ct4_lookup(f, SLUICE_CT_REPLY);
 	if (ct)
 		return lb4_reply(skb, f, ct, out);
+	if (!f->has_ports)
+		return LB_PASS;
 
 	sk.addr = f->daddr;
 	sk.port = f->dport;
@@ -180,8 +210,29 @@ static __always_inline enum lb_result lb4_forward(struct __sk_buff *skb, struct 
 			out->verdict = SLUICE_VERDICT_DROP_NO_BACKEND;
 			return LB_DROP;
 		}
-		lb4_track(f, svc, backend_id, be, be->addr == f->saddr,
-			  scope == SLUICE_SCOPE_EXTERNAL);
+		ct = NULL;
+	}
+	out->pending = (struct lb_pending){
+		.set = true,
+		.hairpin = be->addr == f->saddr,
+		.external = scope == SLUICE_SCOPE_EXTERNAL,
+		.orig = *f,
+		.svc_id = svc->id,
+		.backend_id = backend_id,
+		.be_addr = be->addr,
+		.be_port = be->port,
+	};
+	/*
+	 * A tracked flow keeps its backend, and needs its entries made again
+	 * only for a new connection on its ports (whose REPLY entry may be
+	 * another flow's by now) or when its REPLY entry expired first:
+	 * without the right one the backend's answer goes back untranslated.
+	 */
+	if (ct && !flow4_opens(f)) {
+		struct flow4 reply;
+
+		lb_reply_tuple(&out->pending, &reply);
+		out->pending.set = !ct4_lookup(&reply, SLUICE_CT_REPLY);
 	}
 	hairpin = be->addr == f->saddr;
 	if (nat4_dnat(skb, f, be->addr, be->port) < 0 ||

@@ -61,9 +61,10 @@ struct {
 } SLUICE_MAP_BACKEND4 SEC(".maps");
 
 /*
- * One inner table per frontend, swapped whole when its backends change, so
- * a packet sees either the old table or the new one, never a mix. Tables
- * are made by the agent; this only describes them.
+ * One inner table per frontend. The agent edits a table's changed slots in
+ * place (every slot always names a live backend) and enters new tables in
+ * batches: each write of the outer map waits for an RCU grace period.
+ * Tables are made by the agent; this only describes them.
  */
 struct maglev_table {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -101,5 +102,81 @@ struct {
 	__type(key, struct sluice_sock_rev4_key);
 	__type(value, struct sluice_sock_rev4_value);
 } SLUICE_MAP_SOCK_REV4 SEC(".maps");
+
+/* Allocated per entry, as every LPM trie must be. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SLUICE_IPCACHE_MAX);
+	__type(key, struct sluice_ipcache4_key);
+	__type(value, struct sluice_ipcache_value);
+} SLUICE_MAP_IPCACHE4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SLUICE_IPCACHE_MAX);
+	__type(key, __u32);
+	__type(value, struct sluice_identity_meta);
+} SLUICE_MAP_IDENTITY SEC(".maps");
+
+/*
+ * One endpoint direction's allow entries, made by the agent when it first
+ * sees the endpoint and edited in place after; an endpoint without one, or
+ * with the catch-all entry, is not isolated in that direction.
+ */
+/*
+ * Sizes rather than types: clang keeps only a forward declaration of a
+ * struct no global names, and libbpf cannot size that. The tables are made
+ * by the agent, without BTF, in any case.
+ */
+struct policy_table {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SLUICE_POLICY_ENTRIES_MAX);
+	__uint(key_size, sizeof(struct sluice_policy_key));
+	__uint(value_size, sizeof(struct sluice_policy_value));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+	__uint(max_entries, SLUICE_ENDPOINT_MAX);
+	__type(key, struct sluice_endpoint_key);
+	__array(values, struct policy_table);
+} SLUICE_MAP_POLICY_IN SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+	__uint(max_entries, SLUICE_ENDPOINT_MAX);
+	__type(key, struct sluice_endpoint_key);
+	__array(values, struct policy_table);
+} SLUICE_MAP_POLICY_OUT SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SLUICE_POLICY_META_MAX);
+	__type(key, __u32);
+	__type(value, struct sluice_policy_meta);
+} SLUICE_MAP_POLICY_META SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, SLUICE_DROPS_MAX);
+	__type(key, struct sluice_drop_key);
+	__type(value, struct sluice_counter);
+} SLUICE_MAP_DROPS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, SLUICE_EVENTS_BYTES);
+} SLUICE_MAP_EVENTS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sluice_monitor_cfg);
+} SLUICE_MAP_MONITOR SEC(".maps");
 
 #endif

@@ -27,5 +27,6 @@
 #include "agent_state.h"
 #include "service.h"
 #include "conntrack.h"
+#include "policy.h"
 
 #endif

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Connection tracking for translated flows, in an LRU hash: under pressure
- * the least recently used entries go first, and the agent removes expired
- * ones. Each flow has two entries, one per direction, each keyed by the
- * tuple of the packets it matches as they arrive.
+ * Connection tracking, in an LRU hash: under pressure the least recently
+ * used entries go first, and the agent removes expired ones. A flow policy
+ * allowed has a FORWARD entry (its tuple after any translation) and a REPLY
+ * entry (the tuple of its replies); a flow to a service also has a SERVICE
+ * entry (its tuple before translation) naming its backend.
  */
 #ifndef SLUICE_CONNTRACK_H
 #define SLUICE_CONNTRACK_H
@@ -12,7 +13,7 @@
 #error "include vmlinux.h or <linux/types.h> first"
 #endif
 
-/* Flows a node tracks by default; each takes two entries. */
+/* Entries a node tracks by default: two for a flow, three for a service flow. */
 #define SLUICE_CT_MAX 262144
 
 /*
@@ -28,8 +29,10 @@
 enum sluice_ct_dir {
 	/* Client to service frontend, before translation: names the backend. */
 	SLUICE_CT_SERVICE = 0,
-	/* Backend to client, before reverse translation: names the frontend. */
+	/* Replies of an allowed flow, as they arrive; with NAT, they name the frontend. */
 	SLUICE_CT_REPLY = 1,
+	/* An allowed flow, after translation: its later packets skip policy. */
+	SLUICE_CT_FORWARD = 2,
 };
 
 struct sluice_ct4_key {
@@ -52,6 +55,8 @@ enum sluice_ct_flags {
 	SLUICE_CT_F_ESTABLISHED = 1 << 2,
 	/* The client is outside the node (it came in on a node device): replies are routed. */
 	SLUICE_CT_F_EXTERNAL = 1 << 3,
+	/* REPLY of a translated flow: nat_addr/nat_port (and client_addr) apply. */
+	SLUICE_CT_F_NAT = 1 << 4,
 };
 
 struct sluice_ct4_value {

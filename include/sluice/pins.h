@@ -39,6 +39,22 @@
 #define SLUICE_MAP_CT4 sluice_ct4
 /* (socket, backend) -> frontend, for sockets the socket LB translated (LRU hash). */
 #define SLUICE_MAP_SOCK_REV4 sluice_sockrev4
+/* IPv4 address or prefix -> security identity (LPM trie). */
+#define SLUICE_MAP_IPCACHE4 sluice_ipcache4
+/* Identity -> what it stands for (namespace, labels, CIDRs); control plane only. */
+#define SLUICE_MAP_IDENTITY sluice_identity
+/* Endpoint -> its ingress allow entries (hash of LPM tries); absent: not isolated. */
+#define SLUICE_MAP_POLICY_IN sluice_pol_in
+/* Endpoint -> its egress allow entries. */
+#define SLUICE_MAP_POLICY_OUT sluice_pol_out
+/* Policy id -> namespace/name, for events that name the allowing policy. */
+#define SLUICE_MAP_POLICY_META sluice_pol_meta
+/* Per-CPU drop counters per (endpoint, reason). */
+#define SLUICE_MAP_DROPS sluice_drops
+/* Ring buffer of verdict events for `sluice monitor`. */
+#define SLUICE_MAP_EVENTS sluice_events
+/* One slot of switches monitors set (ALLOW events on or off). */
+#define SLUICE_MAP_MONITOR sluice_monitor
 
 /* TC program on the host side of a pod veth, ingress: packets from the pod. */
 #define SLUICE_PROG_FROM_POD tc_from_pod

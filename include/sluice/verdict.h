@@ -32,6 +32,12 @@ enum sluice_verdict {
 	SLUICE_VERDICT_NET_TO_POD = 8,
 	/* From a node device, not for a service: the host stack. */
 	SLUICE_VERDICT_NET_PASS = 9,
+	/* Dropped: a pod sent with an address or MAC that is not its own. */
+	SLUICE_VERDICT_DROP_SPOOFED = 10,
+	/* Dropped: the sending pod's egress policy allows no such flow. */
+	SLUICE_VERDICT_DROP_POLICY_EGRESS = 11,
+	/* Dropped: the receiving pod's ingress policy allows no such flow. */
+	SLUICE_VERDICT_DROP_POLICY_INGRESS = 12,
 	SLUICE_VERDICT_MAX,
 };
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <net/if.h>
+#include <netlink/errno.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -8,6 +11,7 @@
 
 #include "lib/verdict_names.h"
 #include "fixture.h"
+#include "netns.h"
 
 struct tc_pod *fx_skel;
 
@@ -32,12 +36,36 @@ struct criterion_test_params fx_case_params(size_t *idx, size_t n)
 	return cr_make_param_array(size_t, idx, n);
 }
 
+/*
+ * Source verification wants a frame from a pod to arrive on that pod's own
+ * veth: each endpoint gets a device with its ifindex in the test's private
+ * namespace, which fx_run() hands to the program as the ingress device.
+ */
+static void endpoint_device(const struct sluice_endpoint_info *info)
+{
+	__u32 ifindex = info->ifindex;
+	char host[IF_NAMESIZE], peer[IF_NAMESIZE];
+	struct veth_end a = { .name = host, .ifindex = (int)ifindex, .mac = info->host_mac,
+			      .ns_fd = -1 };
+	struct veth_end b = { .name = peer, .mac = info->pod_mac, .ns_fd = -1 };
+	int err;
+
+	if (if_indextoname(ifindex, host))
+		return;	/* a test added the same endpoint twice */
+	snprintf(host, sizeof(host), "fxh%u", ifindex);
+	snprintf(peer, sizeof(peer), "fxp%u", ifindex);
+	err = veth_create(&a, &b);
+	cr_assert_eq(err, 0, "setup: device for endpoint ifindex %u: %s", ifindex,
+		     nl_geterror(err));
+}
+
 void fx_add_endpoint(__u32 addr, const struct sluice_endpoint_info *info)
 {
 	/* Zeroed whole: the map hashes the padding and the unused words too. */
 	struct sluice_endpoint_key key;
 	int err;
 
+	endpoint_device(info);
 	memset(&key, 0, sizeof(key));
 	key.family = SLUICE_FAMILY_IPV4;
 	key.addr[0] = htonl(addr);
@@ -49,6 +77,9 @@ void fx_add_endpoint(__u32 addr, const struct sluice_endpoint_info *info)
 
 void fx_setup(void)
 {
+	int ns = netns_enter_new();
+
+	cr_assert_geq(ns, 0, "setup: a private namespace: %s", strerror(-ns));
 	fx_skel = tc_pod__open_and_load();
 	cr_assert_not_null(fx_skel, "setup: open and load tc_pod: %s", strerror(errno));
 	fx_add_endpoint(FX_SRC_ADDR, &fx_src_ep);
@@ -100,15 +131,35 @@ void fx_read_counters(struct sluice_counter c[SLUICE_VERDICT_MAX], const char *d
 	}
 }
 
-void fx_run(struct bpf_program *prog, const void *in, __u32 len, struct fx_result *res,
-	    const char *desc)
+/* The veth a frame from a local pod arrives on; 0 (the default device) for others. */
+static __u32 ingress_ifindex(const void *in, __u32 len)
+{
+	const struct ethhdr *eth = in;
+	struct sluice_endpoint_key key;
+	struct sluice_endpoint_info info;
+
+	if (len < sizeof(*eth) + sizeof(struct iphdr) || eth->h_proto != htons(ETH_P_IP))
+		return 0;
+	memset(&key, 0, sizeof(key));
+	key.family = SLUICE_FAMILY_IPV4;
+	key.addr[0] = pkt_iph((void *)in)->saddr;
+	if (bpf_map_lookup_elem(bpf_map__fd(fx_skel->maps.sluice_endpoint), &key, &info))
+		return 0;
+	return info.ifindex;
+}
+
+void fx_run_on(struct bpf_program *prog, __u32 ifindex, const void *in, __u32 len,
+	       struct fx_result *res, const char *desc)
 {
 	struct sluice_counter before[SLUICE_VERDICT_MAX], after[SLUICE_VERDICT_MAX];
+	struct __sk_buff ctx = { .ifindex = ifindex };
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		.data_in = in,
 		.data_size_in = len,
 		.data_out = res->out,
 		.data_size_out = sizeof(res->out),
+		.ctx_in = &ctx,
+		.ctx_size_in = sizeof(ctx),
 		.repeat = 1,
 	);
 	int err, v;
@@ -124,6 +175,12 @@ void fx_run(struct bpf_program *prog, const void *in, __u32 len, struct fx_resul
 		res->delta[v].packets = after[v].packets - before[v].packets;
 		res->delta[v].bytes = after[v].bytes - before[v].bytes;
 	}
+}
+
+void fx_run(struct bpf_program *prog, const void *in, __u32 len, struct fx_result *res,
+	    const char *desc)
+{
+	fx_run_on(prog, ingress_ifindex(in, len), in, len, res, desc);
 }
 
 void fx_expect_counted(const struct sluice_counter delta[SLUICE_VERDICT_MAX],

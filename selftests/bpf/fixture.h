@@ -24,8 +24,9 @@
 #define FX_SRC_ADDR 0x0af40002
 #define FX_DST_ADDR 0x0af40003
 /*
- * Host-side veth ifindexes of the two pods. BPF_PROG_TEST_RUN never uses
- * them; the live redirect test gives its veths these very numbers.
+ * Host-side veth ifindexes of the two pods. fx_add_endpoint() makes a
+ * device with each number, for fx_run() to name as the one a pod's frame
+ * came in on; the live tests give their veths these very numbers.
  */
 #define FX_SRC_IFINDEX 41
 #define FX_DST_IFINDEX 42
@@ -87,7 +88,14 @@ struct fx_result {
 /* All verdict counters, summed over CPUs. */
 void fx_read_counters(struct sluice_counter c[SLUICE_VERDICT_MAX], const char *desc);
 
-/* Runs prog once on len bytes of in; desc names the case in failures. */
+/*
+ * Runs prog once on len bytes of in, as if it came in on device ifindex
+ * (0: none; else a device of the test's namespace); desc names the case.
+ */
+void fx_run_on(struct bpf_program *prog, __u32 ifindex, const void *in, __u32 len,
+	       struct fx_result *res, const char *desc);
+
+/* fx_run_on() from the veth of the frame's source endpoint, if it is a local pod. */
 void fx_run(struct bpf_program *prog, const void *in, __u32 len, struct fx_result *res,
 	    const char *desc);
 

@@ -130,6 +130,19 @@ struct lb_tuple lb_tuple_of(const struct pkt_ipv4 *spec)
 	return t;
 }
 
+struct lb_tuple lb_tuple_reverse(const struct lb_tuple *t)
+{
+	struct lb_tuple r = {
+		.saddr = t->daddr,
+		.daddr = t->saddr,
+		.sport = t->dport,
+		.dport = t->sport,
+		.proto = t->proto,
+	};
+
+	return r;
+}
+
 __u32 lb_run(struct bpf_program *prog, const struct pkt_ipv4 *spec, __u8 in[PKT_MAX],
 	     struct fx_result *res, const char *desc)
 {
@@ -248,7 +261,15 @@ void lb_expect_ct_count(__u32 want, const char *desc)
 
 static const char *dir_name(enum sluice_ct_dir dir)
 {
-	return dir == SLUICE_CT_SERVICE ? "CT SERVICE entry" : "CT REPLY entry";
+	switch (dir) {
+	case SLUICE_CT_SERVICE:
+		return "CT SERVICE entry";
+	case SLUICE_CT_REPLY:
+		return "CT REPLY entry";
+	case SLUICE_CT_FORWARD:
+		return "CT FORWARD entry";
+	}
+	return "CT entry of an unknown direction";
 }
 
 void lb_expect_ct(const struct lb_tuple *t, enum sluice_ct_dir dir,

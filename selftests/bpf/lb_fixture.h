@@ -29,6 +29,10 @@
 /* Their host-side veth ifindexes when they are local pods. */
 #define LB_BE1_IFINDEX 43
 #define LB_BE2_IFINDEX 44
+/* CT entries of a flow policy allowed: FORWARD and REPLY. */
+#define LB_FLOW_ENTRIES 2
+/* ... and of a service flow, which also has its SERVICE entry. */
+#define LB_SVC_FLOW_ENTRIES 3
 /* The address a pod reaching itself through the service is translated from. */
 #define LB_HAIRPIN_ADDR SLUICE_HAIRPIN_IPV4_HOST
 
@@ -75,6 +79,9 @@ struct pkt_ipv4 lb_snat(const struct pkt_ipv4 *spec, __u32 addr, __u16 port);
 
 /* The flow a frame belongs to, as conntrack keys it. */
 struct lb_tuple lb_tuple_of(const struct pkt_ipv4 *spec);
+
+/* The tuple of t's replies: source and destination swapped. */
+struct lb_tuple lb_tuple_reverse(const struct lb_tuple *t);
 
 /* Builds spec and runs prog on it; the input frame is left in `in`. Its length. */
 __u32 lb_run(struct bpf_program *prog, const struct pkt_ipv4 *spec, __u8 in[PKT_MAX],

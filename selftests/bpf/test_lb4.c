@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * A new flow to a service and its first reply, through tc_from_pod: the
- * client's packet goes to the backend with both checksums right, both
- * directions are tracked, and the backend's reply comes back from the
- * service address. One table: each protocol and checksum form, each with
- * the backend a local pod (redirected into it) or elsewhere (to the stack).
+ * client's packet goes to the backend with both checksums right, the flow
+ * is tracked by three entries (SERVICE naming the backend, FORWARD of the
+ * translated flow, REPLY undoing the translation), and the backend's reply
+ * comes back from the service address. One table: each protocol and
+ * checksum form, each with the backend a local pod (redirected into it) or
+ * elsewhere (to the stack). A local backend replies from its pod, through
+ * tc_from_pod; a remote one from another node, so its reply comes in on a
+ * node device, through tc_from_net: a pod veth would drop a frame from an
+ * address not its pod's as spoofed.
  */
 #include <stdio.h>
 #include <arpa/inet.h>
@@ -71,10 +76,13 @@ ParameterizedTestParameters(lb4, translate)
 	return fx_case_params(idx, ARRAY_SIZE(idx));
 }
 
-ParameterizedTest(size_t *i, lb4, translate, .init = fx_setup, .fini = fx_teardown)
+ParameterizedTest(size_t *i, lb4, translate, .init = lb_node_setup,
+		  .fini = lb_node_teardown)
 {
 	const struct xlate_case *c = &xlate_cases[*i];
 	const struct sluice_endpoint_info *be_ep = c->local ? &lb_be1_ep : NULL;
+	struct bpf_program *reply_prog = c->local ? fx_skel->progs.tc_from_pod :
+						    lb_node_skel->progs.tc_from_net;
 	/* A SYN first; the reply answers it. */
 	struct pkt_ipv4 spec = lb_client_frame(c->proto, FX_SPORT, PKT_TCP_SYN), want, reply;
 	__u32 timeout = c->proto == IPPROTO_TCP ? SLUICE_CT_TCP_SYN_S : SLUICE_CT_UDP_S;
@@ -85,8 +93,11 @@ ParameterizedTest(size_t *i, lb4, translate, .init = fx_setup, .fini = fx_teardo
 		.nat_addr = htonl(LB_VIP),
 		.nat_port = htons(LB_VIP_PORT),
 		.client_addr = htonl(FX_SRC_ADDR),
+		.flags = SLUICE_CT_F_NAT,
 	};
-	struct lb_tuple fwd_tuple, reply_tuple;
+	/* The translated flow's own entry: no service, no NAT, only its state. */
+	struct sluice_ct4_value plain = { 0 };
+	struct lb_tuple fwd_tuple, xlated_tuple, reply_tuple;
 	char desc[DESC_LEN];
 	struct fx_result res;
 	__u8 in[PKT_MAX];
@@ -116,22 +127,26 @@ ParameterizedTest(size_t *i, lb4, translate, .init = fx_setup, .fini = fx_teardo
 	fx_expect_counted(res.delta,
 			  c->local ? SLUICE_VERDICT_REDIRECT_LOCAL : SLUICE_VERDICT_PASS_STACK, len,
 			  desc);
+	xlated_tuple = lb_tuple_of(&want);
 	lb_expect_ct(&fwd_tuple, SLUICE_CT_SERVICE, &fwd, timeout, t0, t1, desc);
+	lb_expect_ct(&xlated_tuple, SLUICE_CT_FORWARD, &plain, timeout, t0, t1, desc);
 	lb_expect_ct(&reply_tuple, SLUICE_CT_REPLY, &rev, timeout, t0, t1, desc);
-	lb_expect_ct_count(2, desc);
+	lb_expect_ct_count(LB_SVC_FLOW_ENTRIES, desc);
 
 	snprintf(desc, sizeof(desc), "%s: backend's reply", c->desc);
 	t0 = lb_now_ns();
-	len = lb_send(&reply, in, &res, desc);
+	len = lb_run(reply_prog, &reply, in, &res, desc);
 	t1 = lb_now_ns();
 	want = lb_snat(&reply, LB_VIP, LB_VIP_PORT);
 	lb_expect_translated(&res, &want, &fx_src_ep, desc);
-	fx_expect_counted(res.delta, SLUICE_VERDICT_REDIRECT_LOCAL, len, desc);
+	fx_expect_counted(res.delta,
+			  c->local ? SLUICE_VERDICT_REDIRECT_LOCAL : SLUICE_VERDICT_NET_TO_POD, len,
+			  desc);
 	/* A SYN-ACK is more than a lone SYN: the reply direction is established. */
 	if (c->proto == IPPROTO_TCP) {
-		rev.flags = SLUICE_CT_F_ESTABLISHED;
+		rev.flags |= SLUICE_CT_F_ESTABLISHED;
 		timeout = SLUICE_CT_TCP_ESTABLISHED_S;
 	}
 	lb_expect_ct(&reply_tuple, SLUICE_CT_REPLY, &rev, timeout, t0, t1, desc);
-	lb_expect_ct_count(2, desc);
+	lb_expect_ct_count(LB_SVC_FLOW_ENTRIES, desc);
 }

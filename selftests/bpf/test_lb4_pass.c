@@ -2,11 +2,14 @@
 /*
  * Traffic that only looks like service traffic, through tc_from_pod, with a
  * working service in place: it must be forwarded as if no service existed,
- * with no address or port changed and no conntrack entry made. That covers
- * near misses of a frontend's key, what carries no ports, and a backend's
- * packets to a client when no live flow explains them.
+ * with no address or port changed, and tracked as any flow policy allowed
+ * is: a FORWARD entry of its own tuple and a REPLY entry of the reverse,
+ * neither naming a service nor translating, and no SERVICE entry. That
+ * covers near misses of a frontend's key, what carries no ports, and a
+ * backend's packets to a client when no live flow explains them.
  */
 #include <arpa/inet.h>
+#include <linux/udp.h>
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
@@ -30,6 +33,10 @@ struct pass_case {
 	enum sluice_verdict verdict;
 	/* An expired REPLY entry matches the frame. */
 	bool expired_entry;
+	/* Tracked with ports 0: ICMP, which has none. */
+	bool portless;
+	/* A later fragment: no ports to track it by; its first fragment met policy. */
+	bool untracked;
 };
 
 static __u32 build_pod_to_pod(__u8 *buf, const char *desc)
@@ -105,23 +112,23 @@ static __u32 build_reply_remote(__u8 *buf, const char *desc)
 
 static const struct pass_case pass_cases[] = {
 	{ "TCP from pod to pod", build_pod_to_pod, &fx_dst_ep, SLUICE_VERDICT_REDIRECT_LOCAL,
-	  false },
+	  false, false, false },
 	{ "TCP to the service address, a port without frontend", build_other_port, NULL,
-	  SLUICE_VERDICT_PASS_STACK, false },
+	  SLUICE_VERDICT_PASS_STACK, false, false, false },
 	{ "UDP to a TCP frontend's address and port", build_other_proto, NULL,
-	  SLUICE_VERDICT_PASS_STACK, false },
+	  SLUICE_VERDICT_PASS_STACK, false, false, false },
 	{ "ICMP echo to the service address", build_icmp, NULL, SLUICE_VERDICT_PASS_STACK,
-	  false },
+	  false, true, false },
 	{ "TCP to the frontend, a later fragment", build_later_fragment, NULL,
-	  SLUICE_VERDICT_PASS_STACK, false },
+	  SLUICE_VERDICT_PASS_STACK, false, false, true },
 	{ "TCP to a frontend for clients outside the node", build_ext_only, NULL,
-	  SLUICE_VERDICT_PASS_STACK, false },
+	  SLUICE_VERDICT_PASS_STACK, false, false, false },
 	{ "backend to a local client, no CT entry", build_reply, &fx_src_ep,
-	  SLUICE_VERDICT_REDIRECT_LOCAL, false },
+	  SLUICE_VERDICT_REDIRECT_LOCAL, false, false, false },
 	{ "backend to a local client, CT entry expired", build_reply, &fx_src_ep,
-	  SLUICE_VERDICT_REDIRECT_LOCAL, true },
+	  SLUICE_VERDICT_REDIRECT_LOCAL, true, false, false },
 	{ "backend to a remote client, no CT entry", build_reply_remote, NULL,
-	  SLUICE_VERDICT_PASS_STACK, false },
+	  SLUICE_VERDICT_PASS_STACK, false, false, false },
 };
 
 /* The external-scope frontend: usable, so only its scope keeps pods off it. */
@@ -165,6 +172,57 @@ static void expect_entry_unchanged(__u64 expires_ns, const char *desc)
 		     desc);
 }
 
+/* The flow the frame in[] starts, as conntrack keys it. */
+static struct lb_tuple frame_tuple(__u8 *in, bool portless)
+{
+	struct iphdr *iph = pkt_iph(in);
+	/* TCP and UDP keep their ports in the same place, first in the header. */
+	struct udphdr *ports = pkt_l4(in);
+	struct lb_tuple t = {
+		.saddr = ntohl(iph->saddr),
+		.daddr = ntohl(iph->daddr),
+		.proto = iph->protocol,
+	};
+
+	if (!portless) {
+		t.sport = ntohs(ports->source);
+		t.dport = ntohs(ports->dest);
+	}
+	return t;
+}
+
+/* The entry of t in direction dir is there, and neither names a service nor translates. */
+static void expect_untranslated(const struct lb_tuple *t, enum sluice_ct_dir dir,
+				const char *what, const char *desc)
+{
+	struct sluice_ct4_value v;
+
+	cr_assert(lb_ct_get(t, dir, &v),
+		  "%s: CT %s entry " LB_IP_FMT ":%u -> " LB_IP_FMT ":%u/%u missing", desc, what,
+		  LB_IP_ARGS(t->saddr), t->sport, LB_IP_ARGS(t->daddr), t->dport, t->proto);
+	cr_assert_eq(v.svc_id, 0, "%s: CT %s entry names frontend %u", desc, what, v.svc_id);
+	cr_assert_eq(v.backend_id, 0, "%s: CT %s entry names backend %u", desc, what,
+		     v.backend_id);
+	cr_assert_eq(v.flags & SLUICE_CT_F_NAT, 0, "%s: CT %s entry flags %#x translate", desc,
+		     what, v.flags);
+	cr_assert_eq(v.nat_addr, 0, "%s: CT %s entry nat_addr " LB_IP_FMT, desc, what,
+		     LB_IP_ARGS(ntohl(v.nat_addr)));
+	cr_assert_eq(v.nat_port, 0, "%s: CT %s entry nat_port %u", desc, what,
+		     ntohs(v.nat_port));
+}
+
+/* Tracked as a plain flow: FORWARD and REPLY entries, no SERVICE entry. */
+static void expect_plain_flow(__u8 *in, bool portless, const char *desc)
+{
+	struct lb_tuple t = frame_tuple(in, portless), r = lb_tuple_reverse(&t);
+	struct sluice_ct4_value v;
+
+	expect_untranslated(&t, SLUICE_CT_FORWARD, "FORWARD", desc);
+	expect_untranslated(&r, SLUICE_CT_REPLY, "REPLY", desc);
+	cr_assert_not(lb_ct_get(&t, SLUICE_CT_SERVICE, &v), "%s: a CT SERVICE entry was made",
+		      desc);
+}
+
 ParameterizedTestParameters(lb4, pass)
 {
 	static size_t idx[ARRAY_SIZE(pass_cases)];
@@ -175,7 +233,7 @@ ParameterizedTestParameters(lb4, pass)
 ParameterizedTest(size_t *i, lb4, pass, .init = fx_setup, .fini = fx_teardown)
 {
 	const struct pass_case *c = &pass_cases[*i];
-	__u32 len, entries = c->expired_entry ? 1 : 0;
+	__u32 len, entries = LB_FLOW_ENTRIES + (c->expired_entry ? 1 : 0);
 	__u64 expires_ns = 0;
 	struct fx_result res;
 	__u8 in[PKT_MAX];
@@ -193,6 +251,11 @@ ParameterizedTest(size_t *i, lb4, pass, .init = fx_setup, .fini = fx_teardown)
 	else
 		fx_expect_untouched(&res, in, len, TC_ACT_OK, c->desc);
 	fx_expect_counted(res.delta, c->verdict, len, c->desc);
+	if (c->untracked) {
+		lb_expect_ct_count(0, c->desc);
+		return;
+	}
+	expect_plain_flow(in, c->portless, c->desc);
 	lb_expect_ct_count(entries, c->desc);
 	if (c->expired_entry)
 		expect_entry_unchanged(expires_ns, c->desc);

@@ -173,7 +173,10 @@ ParameterizedTestParameters(tc_to_pod, passes_all)
 	return fx_case_params(idx, ARRAY_SIZE(idx));
 }
 
-/* Towards a pod nothing is decided yet: every frame goes on, counted. */
+/*
+ * Towards a pod that no ingress policy isolates (the fixture sets none),
+ * every frame goes on untouched, counted; test_policy4_to_pod.c isolates it.
+ */
 ParameterizedTest(size_t *i, tc_to_pod, passes_all, .init = fx_setup,
 		  .fini = fx_teardown)
 {

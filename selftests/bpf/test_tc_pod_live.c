@@ -9,6 +9,10 @@
  *   host side of that pod's veth, which bpf_redirect_peer() skips.
  * - Frames too short for an IPv4 header, which test_run refuses to run
  *   (see test_tc_pod_malformed.c): they must be dropped and counted.
+ * - Source verification against the device the kernel says a frame came
+ *   in on, not one a test hands to test_run: each pod's veth has its
+ *   endpoint's ifindex and MAC, as sluice-cni makes it, so the pod's own
+ *   frames pass and frames with another address or MAC are dropped.
  */
 #include <errno.h>
 #include <poll.h>
@@ -25,6 +29,7 @@
 
 #include "fixture.h"
 #include "netns.h"
+#include "policy_maps.h"
 
 /* Host sides of the two pods' veths, in the node namespace. */
 #define SRC_HOST_IF "sl-src"
@@ -223,4 +228,50 @@ ParameterizedTest(size_t *i, tc_from_pod, truncated_live, .init = live_setup,
 
 	fx_read_counters(totals, c->desc);
 	fx_expect_counted(totals, SLUICE_VERDICT_DROP_MALFORMED, len, c->desc);
+}
+
+/* A MAC no pod has; locally administered like the fixture's. */
+static const __u8 stranger_mac[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x66 };
+
+struct spoof_case {
+	const char *desc;
+	__u32 saddr;		/* host order */
+	const __u8 *src_mac;
+};
+
+static const struct spoof_case spoof_cases[] = {
+	{ "the destination pod's address", FX_DST_ADDR, fx_src_ep.pod_mac },
+	{ "own address, a MAC no pod has", FX_SRC_ADDR, stranger_mac },
+};
+
+ParameterizedTestParameters(tc_from_pod, spoofed_live)
+{
+	static size_t idx[ARRAY_SIZE(spoof_cases)];
+
+	return fx_case_params(idx, ARRAY_SIZE(idx));
+}
+
+ParameterizedTest(size_t *i, tc_from_pod, spoofed_live, .init = live_setup,
+		  .fini = live_teardown)
+{
+	const struct spoof_case *c = &spoof_cases[*i];
+	struct sluice_counter totals[SLUICE_VERDICT_MAX], drops;
+	struct pkt_ipv4 spec = fx_flow(IPPROTO_UDP);
+	__u8 in[PKT_MAX];
+	__u32 len;
+	ssize_t n;
+
+	spec.saddr = htonl(c->saddr);
+	memcpy(spec.src_mac, c->src_mac, ETH_ALEN);
+	len = fx_build(&spec, in, c->desc);
+	n = send(tx_fd, in, len, 0);
+	cr_assert_eq(n, (ssize_t)len, "%s: send from the source pod: %s", c->desc,
+		     strerror(errno));
+	cr_assert_not(readable(rx_fd, QUIET_MS), "%s: reached the destination pod", c->desc);
+
+	fx_read_counters(totals, c->desc);
+	fx_expect_counted(totals, SLUICE_VERDICT_DROP_SPOOFED, len, c->desc);
+	drops = pm_drops(c->saddr, SLUICE_VERDICT_DROP_SPOOFED);
+	cr_assert_eq(drops.packets, 1, "%s: %llu spoofed drops counted for the address, want 1",
+		     c->desc, (unsigned long long)drops.packets);
 }

@@ -32,7 +32,7 @@ struct loader_map_size {
 };
 
 /* Most --map-entries settings: one per map. */
-#define LOADER_MAX_SIZES 16
+#define LOADER_MAX_SIZES 32
 
 struct loader_opts {
 	__u32 maglev_size;		/* slots per Maglev table (prime) */

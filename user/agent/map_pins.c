@@ -78,6 +78,12 @@ static int plan_one(struct map_pin *mp, const char *name)
 			mp->plan = MAP_PIN_REUSE;
 			return bpf_map__set_pin_path(m, mp->path);
 		}
+		/* A ring buffer holds no entries to carry over: only events in flight. */
+		if (info.type == BPF_MAP_TYPE_RINGBUF) {
+			close(fd);
+			mp->plan = MAP_PIN_REBUILD;
+			return 0;
+		}
 		pr_info("map %s: %u entries pinned, %u configured: migrating its entries",
 			name, info.max_entries, bpf_map__max_entries(m));
 		mp->plan = MAP_PIN_MIGRATE;

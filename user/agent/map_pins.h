@@ -29,7 +29,7 @@ struct map_pin {
 };
 
 /* Every map sluice pins, at most. */
-#define MAP_PINS_MAX 16
+#define MAP_PINS_MAX 32
 
 struct map_pins {
 	struct map_pin pins[MAP_PINS_MAX];

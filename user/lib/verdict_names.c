@@ -18,9 +18,12 @@ static const char *const names[SLUICE_VERDICT_MAX] = {
 	[SLUICE_VERDICT_FORWARD_NET] = "forward-net",
 	[SLUICE_VERDICT_NET_TO_POD] = "net-to-pod",
 	[SLUICE_VERDICT_NET_PASS] = "net-pass",
+	[SLUICE_VERDICT_DROP_SPOOFED] = "drop-spoofed",
+	[SLUICE_VERDICT_DROP_POLICY_EGRESS] = "drop-policy-egress",
+	[SLUICE_VERDICT_DROP_POLICY_INGRESS] = "drop-policy-ingress",
 };
 
-_Static_assert(SLUICE_VERDICT_MAX == 10, "give every verdict a name above");
+_Static_assert(SLUICE_VERDICT_MAX == 13, "give every verdict a name above");
 
 const char *verdict_name(enum sluice_verdict v)
 {
