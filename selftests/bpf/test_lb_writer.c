@@ -2,10 +2,12 @@
 /*
  * The LB writer against the real maps of a freshly loaded tc_pod skeleton
  * (never pinned): what one sync writes, that an unchanged sync writes
- * nothing, that backend ids survive changes and restarts, that tables are
- * swapped whole, and what happens when maps are full or two services want
- * one frontend. Desired state is built by hand, as lb_frontends_build()
- * would give it: backends sorted, one frontend per key.
+ * nothing, that backend ids survive changes and restarts, that a table is
+ * edited in place slot by slot and swapped whole only when it must be, that
+ * many frontends added or removed in one flush share one write to
+ * sluice_maglev, and what happens when maps are full, a table is refused or
+ * two services want one frontend. Desired state is built by hand, as
+ * lb_frontends_build() would give it: backends sorted, one frontend per key.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -57,6 +59,15 @@
 #define OVERSIZED_BACKENDS (TABLE_SIZE + 1)
 /* Their addresses: OVERSIZED_NET + b (10.245.0.0/16, host order). */
 #define OVERSIZED_NET 0x0af50000
+/* Services of the many-services tests (one frontend each), and those of a smaller batch. */
+#define MANY_SERVICES 200
+#define SMALL_BATCH 64
+/* Service i's cluster IP is MANY_NET + i (10.96.16.0/20, host order). */
+#define MANY_NET 0x0a601000
+/* Its three backends: bits 0-2, as a single-port service usually has. */
+#define THREE_BACKENDS 0x7
+/* A --maglev-table-size other than the default, as after a restart that changed it. */
+#define OTHER_TABLE_SIZE 251
 
 static struct tc_pod *tw_skel;
 static struct lb_maps tw_maps;
@@ -65,6 +76,8 @@ static bool tw_open;
 /* Desired states made by fes_new(), freed by teardown even when a test stops early. */
 static struct lb_frontends tw_states[FES_MAX];
 static size_t tw_n_states;
+/* The many-services tests' desired states, one service each, freed by teardown too. */
+static struct lb_frontends tw_many[MANY_SERVICES];
 
 /* ---- Setup ---- */
 
@@ -101,11 +114,17 @@ static void setup(void)
 	writer_open("setup");
 }
 
-/* The same with a backend map of SMALL_BACKEND_MAX entries. */
+static void teardown(void);
+
+/*
+ * The same with a backend map of SMALL_BACKEND_MAX entries. Criterion runs
+ * the suite's setup first: what it made is released, not leaked.
+ */
 static void setup_small(void)
 {
 	int err;
 
+	teardown();
 	tw_skel = tc_pod__open();
 	cr_assert_not_null(tw_skel, "setup: tc_pod__open: %s", strerror(errno));
 	err = bpf_map__set_max_entries(tw_skel->maps.sluice_backend4, SMALL_BACKEND_MAX);
@@ -125,6 +144,8 @@ static void teardown(void)
 	for (i = 0; i < tw_n_states; i++)
 		fes_free(&tw_states[i]);
 	tw_n_states = 0;
+	for (i = 0; i < MANY_SERVICES; i++)
+		fes_free(&tw_many[i]);
 	writer_close();
 	tc_pod__destroy(tw_skel);
 	tw_skel = NULL;
@@ -224,11 +245,75 @@ static struct lb_frontends *web_state(__u32 mask)
 	return f;
 }
 
+/* One service synced and committed: a flush of one. */
 static void sync_ok(const char *name, const struct lb_frontends *f, const char *step)
 {
 	int err = lb_writer_sync(&tw, NS, name, f);
 
 	cr_assert_eq(err, 0, "%s: sync %s/%s: %s", step, NS, name, strerror(-err));
+	err = lb_writer_commit(&tw);
+	cr_assert_eq(err, 0, "%s: commit %s/%s: %s", step, NS, name, strerror(-err));
+}
+
+/* One service removed and committed. */
+static void remove_ok(const char *name, const char *step)
+{
+	int err = lb_writer_remove(&tw, NS, name);
+
+	cr_assert_eq(err, 0, "%s: remove %s/%s: %s", step, NS, name, strerror(-err));
+	err = lb_writer_commit(&tw);
+	cr_assert_eq(err, 0, "%s: commit %s/%s: %s", step, NS, name, strerror(-err));
+}
+
+/* ---- Many services ---- */
+
+static void many_name(size_t i, char *buf, size_t len)
+{
+	snprintf(buf, len, "svc-%zu", i);
+}
+
+/* Service svc-i: one frontend MANY_NET + i:80 with backends mask. */
+static struct lb_frontends *many_state(size_t i, __u32 mask)
+{
+	struct lb_frontends *f = &tw_many[i];
+	char addr[INET_ADDRSTRLEN];
+	struct in_addr a = { .s_addr = htonl(MANY_NET + (__u32)i) };
+
+	if (!f->items) {
+		f->items = calloc(1, sizeof(*f->items));
+		cr_assert_not_null(f->items, "setup: room for svc-%zu", i);
+		f->n = 1;
+	}
+	inet_ntop(AF_INET, &a, addr, sizeof(addr));
+	fe_set(f, 0, addr, HTTP_PORT, SLUICE_SCOPE_INTERNAL, mask);
+	return f;
+}
+
+/* Syncs services svc-0 .. svc-(n-1) with want(i) as one flush would, without its commit. */
+static void many_sync(size_t n, const struct lb_frontends *(*want)(size_t), const char *step)
+{
+	char name[32];
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		many_name(i, name, sizeof(name));
+		err = lb_writer_sync(&tw, NS, name, want(i));
+		cr_assert_eq(err, 0, "%s: sync %s: %s", step, name, strerror(-err));
+	}
+}
+
+static const struct lb_frontends *many_three(size_t i)
+{
+	return many_state(i, THREE_BACKENDS);
+}
+
+static const struct lb_frontends *many_none(size_t i)
+{
+	static const struct lb_frontends none;
+
+	(void)i;
+	return &none;
 }
 
 /* ---- Reading the maps ---- */
@@ -271,24 +356,89 @@ static __u32 table_id(__u32 svc_id)
 	return inner;
 }
 
+/* Reads table map inner, which must have size slots, into slots[size]. */
+static void table_slots(__u32 inner, __u32 *slots, __u32 size, const char *step)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info), i;
+	int fd = bpf_map_get_fd_by_id(inner);
+
+	cr_assert_geq(fd, 0, "%s: open table map %u: %s", step, inner, strerror(errno));
+	memset(&info, 0, sizeof(info));
+	cr_assert_eq(bpf_obj_get_info_by_fd(fd, &info, &len), 0, "%s: table info", step);
+	cr_assert_eq(info.max_entries, size, "%s: table of %u slots, want %u", step,
+		     info.max_entries, size);
+	for (i = 0; i < size; i++)
+		cr_assert_eq(bpf_map_lookup_elem(fd, &i, &slots[i]), 0, "%s: read slot %u", step,
+			     i);
+	close(fd);
+}
+
 /* Reads frontend svc_id's table into slots[TABLE_SIZE]; returns its inner map id. */
 static __u32 table_read(__u32 svc_id, __u32 *slots, const char *step)
 {
-	struct bpf_map_info info;
-	__u32 inner = table_id(svc_id), len = sizeof(info), i;
-	int fd;
+	__u32 inner = table_id(svc_id);
 
 	cr_assert_neq(inner, 0, "%s: sluice_maglev holds a table for frontend %u", step, svc_id);
+	table_slots(inner, slots, TABLE_SIZE, step);
+	return inner;
+}
+
+/*
+ * Frontend svc_id (gone, or without backends) has no table that names a
+ * backend: its slot in sluice_maglev is empty, or holds the shared empty
+ * table whose every slot is 0.
+ */
+static void expect_no_table(__u32 svc_id, const char *step)
+{
+	struct bpf_map_info info;
+	__u32 inner = table_id(svc_id), len = sizeof(info), i, slot;
+	int fd;
+
+	if (!inner)
+		return;
 	fd = bpf_map_get_fd_by_id(inner);
 	cr_assert_geq(fd, 0, "%s: open table map %u: %s", step, inner, strerror(errno));
 	memset(&info, 0, sizeof(info));
 	cr_assert_eq(bpf_obj_get_info_by_fd(fd, &info, &len), 0, "%s: table info", step);
-	cr_expect_eq(info.max_entries, TABLE_SIZE, "%s: table of %u slots", step, TABLE_SIZE);
-	for (i = 0; i < TABLE_SIZE; i++)
-		cr_assert_eq(bpf_map_lookup_elem(fd, &i, &slots[i]), 0, "%s: read slot %u", step,
-			     i);
+	for (i = 0; i < info.max_entries; i++) {
+		cr_assert_eq(bpf_map_lookup_elem(fd, &i, &slot), 0, "%s: read slot %u", step, i);
+		cr_expect_eq(slot, 0, "%s: frontend %u's slot %u names backend %u", step, svc_id,
+			     i, slot);
+	}
 	close(fd);
-	return inner;
+}
+
+/* Every slot names a backend that sluice_backend4 holds. */
+static void expect_slots_live(const __u32 *slots, __u32 size, const char *step)
+{
+	struct sluice_backend4 v;
+	__u32 i;
+
+	for (i = 0; i < size; i++)
+		cr_expect_eq(bpf_map_lookup_elem(tw_maps.backend_fd, &slots[i], &v), 0,
+			     "%s: slot %u names backend %u, which sluice_backend4 lacks", step, i,
+			     slots[i]);
+}
+
+/* How many distinct tables sluice_maglev's slots hold. */
+static unsigned int tables_held(void)
+{
+	static __u32 seen[SLUICE_FRONTEND_MAX];
+	unsigned int n = 0, j;
+	__u32 k, next, *prev = NULL, inner;
+
+	while (!bpf_map_get_next_key(tw_maps.maglev_fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(tw_maps.maglev_fd, &k, &inner))
+			continue;
+		for (j = 0; j < n && seen[j] != inner; j++)
+			;
+		if (j == n)
+			seen[n++] = inner;
+	}
+	return n;
 }
 
 /*
@@ -328,13 +478,14 @@ static void backend_ids(__u32 svc_id, const struct lb_frontend *want, __u32 *ids
 }
 
 /* Every slot names one of ids[n], and each id holds its share (within one slot). */
-static void expect_table(const __u32 *slots, const __u32 *ids, size_t n, const char *step)
+static void expect_table(const __u32 *slots, __u32 size, const __u32 *ids, size_t n,
+			 const char *step)
 {
 	unsigned int count[BES_MAX] = { 0 };
 	__u32 i;
 	size_t b;
 
-	for (i = 0; i < TABLE_SIZE; i++) {
+	for (i = 0; i < size; i++) {
 		for (b = 0; b < n && ids[b] != slots[i]; b++)
 			;
 		cr_assert_lt(b, n, "%s: slot %u names backend %u, not one of the frontend's", step,
@@ -342,9 +493,9 @@ static void expect_table(const __u32 *slots, const __u32 *ids, size_t n, const c
 		count[b]++;
 	}
 	for (b = 0; b < n; b++)
-		cr_expect(count[b] == TABLE_SIZE / n || count[b] == TABLE_SIZE / n + 1,
+		cr_expect(count[b] == size / n || count[b] == size / n + 1,
 			  "%s: backend %u holds %u slots, want %zu or %zu", step, ids[b], count[b],
-			  TABLE_SIZE / n, TABLE_SIZE / n + 1);
+			  size / n, size / n + 1);
 }
 
 /* What one frontend looks like in the maps after a sync. */
@@ -381,11 +532,11 @@ static struct programmed expect_programmed(const char *name, const struct lb_fro
 	cr_expect_eq(meta.kind, fe->kind, "%s: meta.kind", step);
 	backend_ids(p.value.id, fe, p.ids, step);
 	if (!fe->n_backends) {
-		cr_expect_eq(table_id(p.value.id), 0, "%s: no table without backends", step);
+		expect_no_table(p.value.id, step);
 		return p;
 	}
 	p.table = table_read(p.value.id, slots, step);
-	expect_table(slots, p.ids, fe->n_backends, step);
+	expect_table(slots, TABLE_SIZE, p.ids, fe->n_backends, step);
 	return p;
 }
 
@@ -442,7 +593,7 @@ Test(lb_writer, same_state_again_writes_nothing)
 	cr_expect_eq(after.value.id, before.value.id, "same state: same frontend id");
 }
 
-Test(lb_writer, added_backend_keeps_ids_and_swaps_table)
+Test(lb_writer, added_backend_keeps_ids_and_edits_table_in_place)
 {
 	struct programmed before, after;
 	struct lb_frontends *f;
@@ -459,10 +610,54 @@ Test(lb_writer, added_backend_keeps_ids_and_swaps_table)
 			     i, before.ids[i]);
 	for (i = 0; i < 3; i++)
 		cr_expect_neq(after.ids[3], before.ids[i], "four backends: the new id is new");
-	cr_expect_eq(tw.stats.table_swaps, 2, "four backends: one more table written");
-	cr_expect_neq(after.table, before.table, "four backends: a new inner map swapped in");
+	cr_expect_eq(tw.stats.table_swaps, 1, "four backends: no new table");
+	cr_expect_eq(after.table, before.table, "four backends: the same inner map, edited");
+	cr_expect_gt(tw.stats.slots_written, 0, "four backends: slots rewritten in place");
+	cr_expect_eq(tw.stats.maglev_writes, 1, "four backends: no write to sluice_maglev");
 	cr_expect_eq(after.value.id, before.value.id, "four backends: same frontend id");
 	cr_expect_eq(tw.stats.backends, 4, "four backends: stats.backends");
+}
+
+/*
+ * Two backends replaced by two others: only the slots whose backend
+ * changes are written, every slot names a backend that exists, and
+ * sluice_maglev itself is not written (no grace period).
+ */
+Test(lb_writer, in_place_edit_writes_only_changed_slots)
+{
+	static __u32 old_slots[TABLE_SIZE], new_slots[TABLE_SIZE];
+	struct programmed before, after;
+	struct sluice_backend4 v;
+	struct lb_frontends *f;
+	unsigned long slots0, writes0;
+	unsigned int changed = 0, i;
+
+	f = web_state(0xff);
+	sync_ok("web", f, "eight backends");
+	before = expect_programmed("web", &f->items[0], "eight backends");
+	table_read(before.value.id, old_slots, "eight backends");
+	slots0 = tw.stats.slots_written;
+	writes0 = tw.stats.maglev_writes;
+	/* Backends 0 and 1 go, 8 and 9 come. */
+	fe_set(f, 0, WEB_IP, HTTP_PORT, SLUICE_SCOPE_INTERNAL, 0x3fc);
+	sync_ok("web", f, "two replaced");
+	after = expect_programmed("web", &f->items[0], "two replaced");
+	table_read(after.value.id, new_slots, "two replaced");
+	for (i = 0; i < TABLE_SIZE; i++)
+		changed += old_slots[i] != new_slots[i];
+	cr_expect_eq(tw.stats.slots_written - slots0, changed,
+		     "two replaced: %lu slots written, %u changed", tw.stats.slots_written - slots0,
+		     changed);
+	cr_expect(changed > 0 && changed < TABLE_SIZE, "two replaced: %u of %u slots move", changed,
+		  TABLE_SIZE);
+	expect_slots_live(new_slots, TABLE_SIZE, "two replaced");
+	cr_expect_eq(after.table, before.table, "two replaced: the same inner map");
+	cr_expect_eq(tw.stats.maglev_writes, writes0, "two replaced: no write to sluice_maglev");
+	for (i = 0; i < 2; i++)
+		cr_expect_neq(bpf_map_lookup_elem(tw_maps.backend_fd, &before.ids[i], &v), 0,
+			      "two replaced: removed backend %u gone", before.ids[i]);
+	cr_expect_eq(map_count(tw_maps.backend_fd, sizeof(__u32)), 8,
+		     "two replaced: eight backends in sluice_backend4");
 }
 
 Test(lb_writer, removed_backend_leaves_map_and_table)
@@ -482,7 +677,8 @@ Test(lb_writer, removed_backend_leaves_map_and_table)
 	cr_expect_eq(after.ids[1], before.ids[2], "two backends: third keeps its id");
 	cr_expect_neq(bpf_map_lookup_elem(tw_maps.backend_fd, &before.ids[1], &v), 0,
 		      "two backends: removed backend %u gone from sluice_backend4", before.ids[1]);
-	cr_expect_neq(after.table, before.table, "two backends: a new table swapped in");
+	cr_expect_eq(after.table, before.table, "two backends: the same table, edited");
+	cr_expect_eq(tw.stats.table_swaps, 1, "two backends: no new table");
 	cr_expect_eq(tw.stats.backends, 2, "two backends: stats.backends");
 	cr_expect_eq(map_count(tw_maps.backend_fd, sizeof(__u32)), 2,
 		     "two backends: two entries in sluice_backend4");
@@ -525,17 +721,15 @@ Test(lb_writer, removed_service_leaves_nothing)
 {
 	struct programmed p;
 	struct lb_frontends *f;
-	int err;
 
 	f = fes_new(2);
 	fe_set(f, 0, WEB_IP, HTTP_PORT, SLUICE_SCOPE_INTERNAL, 0x7);
 	fe_set(f, 1, EXTERNAL_IP, HTTP_PORT, SLUICE_SCOPE_EXTERNAL, 0x3);
 	sync_ok("web", f, "two frontends");
 	p = expect_programmed("web", &f->items[0], "two frontends");
-	err = lb_writer_remove(&tw, NS, "web");
-	cr_assert_eq(err, 0, "remove: %s", strerror(-err));
+	remove_ok("web", "remove");
 	expect_maps_empty("remove");
-	cr_expect_eq(table_id(p.value.id), 0, "remove: its table gone from sluice_maglev");
+	expect_no_table(p.value.id, "remove");
 	cr_expect_eq(tw.stats.frontends, 0, "remove: stats.frontends");
 	cr_expect_eq(tw.stats.backends, 0, "remove: stats.backends");
 }
@@ -579,6 +773,122 @@ Test(lb_writer, zero_backends_count_0_and_no_table)
 	cr_expect_eq(tw.stats.table_swaps, 1, "backends arrive: one table written");
 }
 
+/* ---- Many frontends in one flush ---- */
+
+/*
+ * A flush that adds many services puts all their tables into sluice_maglev
+ * with one write (one grace period), and no frontend appears before its
+ * table is in: until the commit, only backends are written.
+ */
+Test(lb_writer, many_new_frontends_share_one_maglev_write)
+{
+	char name[32];
+	size_t i;
+	int err;
+
+	many_sync(MANY_SERVICES, many_three, "flush");
+	cr_expect_eq(map_count(tw_maps.svc_fd, sizeof(struct sluice_svc4_key)), 0,
+		     "before commit: no frontend entry yet");
+	cr_expect_eq(map_count(tw_maps.backend_fd, sizeof(__u32)), 3 * MANY_SERVICES,
+		     "before commit: every backend written first");
+	cr_expect_eq(tw.stats.maglev_writes, 0, "before commit: sluice_maglev untouched");
+	err = lb_writer_commit(&tw);
+	cr_assert_eq(err, 0, "commit: %s", strerror(-err));
+	cr_expect_eq(tw.stats.maglev_writes, 1, "commit: one write to sluice_maglev, got %lu",
+		     tw.stats.maglev_writes);
+	cr_expect_eq(tw.stats.table_swaps, MANY_SERVICES, "commit: a table per frontend");
+	cr_expect_eq(tw.stats.frontends, MANY_SERVICES, "commit: stats.frontends");
+	for (i = 0; i < MANY_SERVICES; i++) {
+		many_name(i, name, sizeof(name));
+		expect_programmed(name, &tw_many[i].items[0], "commit");
+	}
+}
+
+/* A flush removing many services retires all their tables with one write. */
+Test(lb_writer, many_removed_frontends_leave_no_table)
+{
+	__u32 ids[MANY_SERVICES];
+	size_t i;
+	int err;
+
+	many_sync(MANY_SERVICES, many_three, "add");
+	err = lb_writer_commit(&tw);
+	cr_assert_eq(err, 0, "add: commit: %s", strerror(-err));
+	for (i = 0; i < MANY_SERVICES; i++)
+		ids[i] = svc_must(&tw_many[i].items[0], "add").id;
+	cr_expect_eq(tables_held(), MANY_SERVICES, "add: a table per frontend");
+	many_sync(MANY_SERVICES, many_none, "remove");
+	cr_expect_eq(map_count(tw_maps.svc_fd, sizeof(struct sluice_svc4_key)), 0,
+		     "remove, before commit: every frontend entry gone at once");
+	err = lb_writer_commit(&tw);
+	cr_assert_eq(err, 0, "remove: commit: %s", strerror(-err));
+	cr_expect_eq(tw.stats.maglev_writes, 2, "remove: one more write to sluice_maglev, got %lu",
+		     tw.stats.maglev_writes);
+	expect_maps_empty("remove");
+	for (i = 0; i < MANY_SERVICES; i++)
+		expect_no_table(ids[i], "remove");
+	cr_expect_leq(tables_held(), 1, "remove: no table held but the shared empty one");
+	cr_expect_eq(tw.stats.frontends, 0, "remove: stats.frontends");
+	cr_expect_eq(tw.stats.backends, 0, "remove: stats.backends");
+}
+
+/* Staged tables are open fds: past tables_per_commit a sync commits what waits first. */
+Test(lb_writer, staged_tables_commit_in_chunks)
+{
+	char name[32];
+	size_t i;
+	int err;
+
+	tw.tables_per_commit = SMALL_BATCH;
+	many_sync(MANY_SERVICES, many_three, "flush");
+	err = lb_writer_commit(&tw);
+	cr_assert_eq(err, 0, "commit: %s", strerror(-err));
+	cr_expect_eq(tw.stats.maglev_writes, (MANY_SERVICES + SMALL_BATCH - 1) / SMALL_BATCH,
+		     "commit: one write per %d tables, got %lu", SMALL_BATCH,
+		     tw.stats.maglev_writes);
+	for (i = 0; i < MANY_SERVICES; i++) {
+		many_name(i, name, sizeof(name));
+		expect_programmed(name, &tw_many[i].items[0], "commit");
+	}
+}
+
+/* A service synced again before the commit: its staged frontend is committed first. */
+Test(lb_writer, second_sync_before_commit_commits_the_first)
+{
+	struct lb_frontends *f = web_state(0x7);
+	int err;
+
+	err = lb_writer_sync(&tw, NS, "web", f);
+	cr_assert_eq(err, 0, "first sync: %s", strerror(-err));
+	fe_set(f, 0, WEB_IP, HTTP_PORT, SLUICE_SCOPE_INTERNAL, 0xe);
+	sync_ok("web", f, "second sync");
+	expect_programmed("web", &f->items[0], "second sync");
+	cr_expect_eq(tw.stats.table_swaps, 1, "second sync: one table, then edited");
+	cr_expect_eq(tw.stats.maglev_writes, 1, "second sync: one write to sluice_maglev");
+	cr_expect_eq(tw.stats.backends, 3, "second sync: stats.backends");
+}
+
+/* A key one service drops and another takes in the same flush gets a new id and table. */
+Test(lb_writer, key_moves_between_services_in_one_flush)
+{
+	struct lb_frontends *web = web_state(0x7), *shop = fes_new(1);
+	struct programmed before, after;
+	int err;
+
+	fe_set(shop, 0, WEB_IP, HTTP_PORT, SLUICE_SCOPE_INTERNAL, 0x30);
+	sync_ok("web", web, "web");
+	before = expect_programmed("web", &web->items[0], "web");
+	err = lb_writer_remove(&tw, NS, "web");
+	cr_assert_eq(err, 0, "remove web: %s", strerror(-err));
+	sync_ok("shop", shop, "shop takes the key");
+	after = expect_programmed("shop", &shop->items[0], "shop takes the key");
+	cr_expect_neq(after.value.id, before.value.id, "shop takes the key: a new frontend id");
+	expect_no_table(before.value.id, "shop takes the key: web's id");
+	cr_expect_eq(map_count(tw_maps.backend_fd, sizeof(__u32)), 2,
+		     "shop takes the key: only shop's backends");
+	cr_expect_eq(tw.stats.maglev_writes, 2, "shop takes the key: one write per flush");
+}
+
 /* ---- Restarts ---- */
 
 Test(lb_writer, restart_reads_state_back_and_writes_nothing)
@@ -607,6 +917,8 @@ Test(lb_writer, restart_reads_state_back_and_writes_nothing)
 	sync_ok("web", web, "after restart");
 	sync_ok("api", api, "after restart");
 	cr_expect_eq(tw.stats.table_swaps, 0, "after restart: no table written");
+	cr_expect_eq(tw.stats.slots_written, 0, "after restart: no slot written");
+	cr_expect_eq(tw.stats.maglev_writes, 0, "after restart: no write to sluice_maglev");
 	after = expect_programmed("web", &web->items[0], "after restart");
 	cr_expect_eq(after.table, web_before.table, "after restart: web:80 same table");
 	cr_expect_eq(after.value.id, web_before.value.id, "after restart: web:80 same id");
@@ -622,6 +934,75 @@ Test(lb_writer, restart_reads_state_back_and_writes_nothing)
 			 "after restart: api same backend ids");
 	cr_expect_eq(tw.stats.frontends, 3, "after restart: still three frontends");
 	cr_expect_eq(tw.stats.backends, 10, "after restart: still ten backends");
+}
+
+/* Many services, restarted and synced unchanged: nothing at all is written. */
+Test(lb_writer, restart_with_many_unchanged_services_writes_nothing)
+{
+	char name[32];
+	size_t i;
+	int err;
+
+	many_sync(MANY_SERVICES, many_three, "before restart");
+	err = lb_writer_commit(&tw);
+	cr_assert_eq(err, 0, "before restart: commit: %s", strerror(-err));
+	writer_close();
+	writer_open("restart");
+	many_sync(MANY_SERVICES, many_three, "after restart");
+	err = lb_writer_commit(&tw);
+	cr_assert_eq(err, 0, "after restart: commit: %s", strerror(-err));
+	cr_expect_eq(tw.stats.table_swaps, 0, "after restart: no table written");
+	cr_expect_eq(tw.stats.slots_written, 0, "after restart: no slot written");
+	cr_expect_eq(tw.stats.maglev_writes, 0, "after restart: no write to sluice_maglev");
+	for (i = 0; i < MANY_SERVICES; i++) {
+		many_name(i, name, sizeof(name));
+		expect_programmed(name, &tw_many[i].items[0], "after restart");
+	}
+}
+
+/*
+ * After a restart with another --maglev-table-size, no table can be edited
+ * in place: each is swapped whole, all in one write, with the same backends.
+ */
+Test(lb_writer, other_table_size_swaps_tables_whole)
+{
+	static __u32 slots[OTHER_TABLE_SIZE];
+	struct programmed before[2];
+	struct sluice_svc_value v;
+	struct lb_frontends *f = fes_new(2);
+	__u32 ids[BES_MAX], inner;
+	size_t i;
+	int err;
+
+	fe_set(f, 0, WEB_IP, HTTP_PORT, SLUICE_SCOPE_INTERNAL, 0x7);
+	fe_set(f, 1, WEB_IP, HTTPS_PORT, SLUICE_SCOPE_INTERNAL, 0x3);
+	sync_ok("web", f, "before restart");
+	for (i = 0; i < 2; i++)
+		before[i] = expect_programmed("web", &f->items[i], "before restart");
+	writer_close();
+	err = lb_writer_open(&tw, &tw_maps, OTHER_TABLE_SIZE);
+	cr_assert_eq(err, 0, "restart: lb_writer_open: %s", strerror(-err));
+	tw_open = true;
+	err = lb_writer_sync(&tw, NS, "web", f);
+	cr_assert_eq(err, 0, "resync: %s", strerror(-err));
+	cr_expect_eq(table_id(before[0].value.id), before[0].table,
+		     "resync, before commit: the old table still serves");
+	err = lb_writer_commit(&tw);
+	cr_assert_eq(err, 0, "commit: %s", strerror(-err));
+	cr_expect_eq(tw.stats.table_swaps, 2, "commit: both tables swapped");
+	cr_expect_eq(tw.stats.slots_written, 0, "commit: nothing edited in place");
+	cr_expect_eq(tw.stats.maglev_writes, 1, "commit: one write to sluice_maglev");
+	for (i = 0; i < 2; i++) {
+		v = svc_must(&f->items[i], "commit");
+		cr_expect_eq(v.id, before[i].value.id, "commit: frontend %zu keeps its id", i);
+		backend_ids(v.id, &f->items[i], ids, "commit");
+		cr_expect_arr_eq(ids, before[i].ids, f->items[i].n_backends * sizeof(*ids),
+				 "commit: frontend %zu keeps its backend ids", i);
+		inner = table_id(v.id);
+		cr_expect_neq(inner, before[i].table, "commit: frontend %zu has a new table", i);
+		table_slots(inner, slots, OTHER_TABLE_SIZE, "commit");
+		expect_table(slots, OTHER_TABLE_SIZE, ids, f->items[i].n_backends, "commit");
+	}
 }
 
 Test(lb_writer, restart_then_change_keeps_unchanged_ids)
@@ -824,14 +1205,91 @@ Test(lb_writer, restart_after_crash_drops_orphan_backends)
 		     f->items[0].n_backends);
 }
 
-/* ---- Conflicts and full maps ---- */
+/* ---- Conflicts, failures and full maps ---- */
+
+/* The frontend id whose table failing_io refuses to put into sluice_maglev. */
+static __u32 tw_refused_id;
+
+static int failing_update_elem(int fd, const void *key, const void *value, __u64 flags)
+{
+	if (fd == tw_maps.maglev_fd && *(const __u32 *)key == tw_refused_id) {
+		errno = EBADF;
+		return -EBADF;
+	}
+	return bpf_map_update_elem(fd, key, value, flags);
+}
+
+/* A batch into sluice_maglev stops at the refused id, as the kernel stops at a bad entry. */
+static int failing_update_batch(int fd, const void *keys, const void *values, __u32 *count,
+				const struct bpf_map_batch_opts *opts)
+{
+	const __u32 *k = keys;
+	__u32 i;
+	int err = 0;
+
+	if (fd != tw_maps.maglev_fd)
+		return bpf_map_update_batch(fd, keys, values, count, opts);
+	for (i = 0; i < *count && k[i] != tw_refused_id; i++)
+		;
+	if (i == *count)
+		return bpf_map_update_batch(fd, keys, values, count, opts);
+	*count = i;
+	if (i)
+		err = bpf_map_update_batch(fd, keys, values, count, opts);
+	if (err)
+		return err;
+	errno = EBADF;
+	return -EBADF;
+}
+
+static const struct lb_map_io failing_io = {
+	.update_batch = failing_update_batch,
+	.update_elem = failing_update_elem,
+};
+
+/*
+ * One new frontend's table is refused in a flush of three: that frontend is
+ * undone whole (no entry, metadata or backends left), the other two are
+ * programmed, and a later flush programs it.
+ */
+Test(lb_writer, refused_table_undoes_only_its_frontend)
+{
+	struct lb_frontends *web = web_state(0x7), *api = fes_new(1), *db = fes_new(1);
+	const struct lb_map_io *kernel_io = tw.io;
+	struct sluice_svc_meta meta;
+	struct sluice_svc_value v;
+	int err;
+
+	fe_set(api, 0, API_IP, HTTP_PORT, SLUICE_SCOPE_INTERNAL, 0x30);
+	fe_set(db, 0, DB_IP, HTTP_PORT, SLUICE_SCOPE_INTERNAL, 0x1);
+	/* Frontend ids are handed out from 0 on empty maps: web 0, api 1, db 2. */
+	tw_refused_id = 1;
+	tw.io = &failing_io;
+	cr_assert_eq(lb_writer_sync(&tw, NS, "web", web), 0, "flush: sync web");
+	cr_assert_eq(lb_writer_sync(&tw, NS, "api", api), 0, "flush: sync api");
+	cr_assert_eq(lb_writer_sync(&tw, NS, "db", db), 0, "flush: sync db");
+	err = lb_writer_commit(&tw);
+	cr_expect_eq(err, -EBADF, "flush: commit reports the refused table, got %s",
+		     strerror(-err));
+	expect_programmed("web", &web->items[0], "flush");
+	expect_programmed("db", &db->items[0], "flush");
+	cr_expect_not(svc_get(&api->items[0].key, &v), "flush: api has no frontend entry");
+	cr_expect_neq(bpf_map_lookup_elem(tw_maps.meta_fd, &tw_refused_id, &meta), 0,
+		      "flush: api has no metadata");
+	cr_expect_eq(map_count(tw_maps.backend_fd, sizeof(__u32)), 3 + 1,
+		     "flush: api's backends undone");
+	cr_expect_eq(tw.stats.frontends, 2, "flush: stats.frontends");
+	cr_expect_eq(tw.stats.backends, 3 + 1, "flush: stats.backends");
+	tw.io = kernel_io;
+	sync_ok("api", api, "next flush");
+	expect_programmed("api", &api->items[0], "next flush");
+}
 
 Test(lb_writer, two_services_one_frontend_first_keeps_it)
 {
 	struct lb_frontends *web, *api;
 	struct programmed p;
 	struct sluice_svc_meta meta;
-	int err;
 
 	web = web_state(0x7);
 	api = fes_new(2);
@@ -844,13 +1302,11 @@ Test(lb_writer, two_services_one_frontend_first_keeps_it)
 	cr_expect_eq(tw.stats.conflicts, 1, "api: one conflict counted");
 	expect_programmed("web", &web->items[0], "api: web keeps its frontend");
 	expect_programmed("api", &api->items[1], "api: its own frontend programmed");
-	err = lb_writer_remove(&tw, NS, "api");
-	cr_assert_eq(err, 0, "remove api: %s", strerror(-err));
+	remove_ok("api", "remove api");
 	expect_programmed("web", &web->items[0], "remove api: web's frontend untouched");
 	cr_expect_eq(bpf_map_lookup_elem(tw_maps.meta_fd, &p.value.id, &meta), 0,
 		     "remove api: web's metadata stays");
-	err = lb_writer_remove(&tw, NS, "web");
-	cr_assert_eq(err, 0, "remove web: %s", strerror(-err));
+	remove_ok("web", "remove web");
 	expect_maps_empty("remove web");
 }
 
@@ -882,7 +1338,6 @@ Test(lb_writer, partly_fitting_service_is_removed_whole, .init = setup_small)
 {
 	struct lb_frontends *web, *api;
 	struct sluice_svc_value v;
-	int err;
 
 	web = web_state(0x7);
 	api = fes_new(2);
@@ -894,8 +1349,7 @@ Test(lb_writer, partly_fitting_service_is_removed_whole, .init = setup_small)
 	cr_expect_eq(tw.stats.map_full, 1, "api: one frontend left out");
 	cr_expect_not(svc_get(&api->items[0].key, &v), "api: the one that does not fit");
 	expect_programmed("api", &api->items[1], "api: the one that fits");
-	err = lb_writer_remove(&tw, NS, "api");
-	cr_assert_eq(err, 0, "remove api: %s", strerror(-err));
+	remove_ok("api", "remove api");
 	cr_expect_not(svc_get(&api->items[1].key, &v), "remove api: its frontend gone");
 	cr_expect_eq(map_count(tw_maps.backend_fd, sizeof(__u32)), 3,
 		     "remove api: web's three backends remain");
@@ -930,5 +1384,7 @@ Test(lb_writer, oversized_frontend_does_not_stop_the_rest)
 	err = lb_writer_sync(&tw, NS, "web", f);
 	cr_expect_eq(err, 0, "sync: %d endpoints on one port are no map failure, got %s",
 		     OVERSIZED_BACKENDS, strerror(-err));
+	err = lb_writer_commit(&tw);
+	cr_expect_eq(err, 0, "commit: %s", strerror(-err));
 	expect_programmed("web", &f->items[1], "sync: the other port is programmed");
 }

@@ -306,7 +306,9 @@ int services_flush(struct services *s)
 		free(f.items[i]);
 	}
 	free(f.items);
-	return err;
+	/* New frontends' tables enter sluice_maglev together: one grace period per flush. */
+	ret = lb_writer_commit(&s->writer);
+	return err ? err : ret;
 }
 
 int services_open(struct services *s, const struct sluice_pins *pins, __u32 maglev_size,
@@ -327,4 +329,22 @@ void services_close(struct services *s)
 	free(s->node_addrs);
 	s->node_addrs = NULL;
 	lb_writer_close(&s->writer);
+}
+
+/* Read-only views for metrics. */
+
+size_t services_count(const struct services *s, enum k8s_kind kind)
+{
+	size_t n = 0;
+
+	if (kind == K8S_KIND_SERVICE)
+		twalk_r(s->svcs, count_visit, &n);
+	else if (kind == K8S_KIND_ENDPOINTSLICE)
+		twalk_r(s->slices, count_visit, &n);
+	return n;
+}
+
+bool services_pending(const struct services *s)
+{
+	return s->dirty != NULL;
 }

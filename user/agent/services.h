@@ -33,7 +33,14 @@ void services_event(struct services *s, enum k8s_event_type type, enum k8s_kind 
 		    const cJSON *obj);
 /* The node's addresses for NodePorts; every service is reconciled again when they change. */
 void services_set_node_addrs(struct services *s, const struct in_addr *addrs, size_t n);
-/* Reconciles every dirty service. */
+/*
+ * Reconciles every dirty service, then commits the writer's batch, so the
+ * new frontends of one flush enter the maps together.
+ */
 int services_flush(struct services *s);
+/* Services (K8S_KIND_SERVICE) or EndpointSlices in the cache; 0 for other kinds. */
+size_t services_count(const struct services *s, enum k8s_kind kind);
+/* Whether a flush has work: some service is dirty. */
+bool services_pending(const struct services *s);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
@@ -19,6 +20,27 @@
 #define BACKEND_NAME_LEN 32
 /* Backend ids start at 1 so that 0 never names one. */
 #define BACKEND_ID_FIRST 1
+/* "10.96.0.10:65535/udp (external)": a frontend key in logs. */
+#define KEY_STR_LEN 64
+/* "service NAMESPACE/NAME frontend KEY": a frontend in logs (32: room for the words). */
+#define WHAT_LEN (OWNER_LEN + KEY_STR_LEN + 32)
+/* The kernel's ENOTSUPP (libc has no name for it): a map type without batch operations. */
+#define KERNEL_ENOTSUPP 524
+/*
+ * Slots of the table removed frontends' slots point at: one, holding 0,
+ * which names no backend. Tables of the writer's size (a prime) never
+ * have one slot, so the empty table is never edited in place.
+ */
+#define EMPTY_TABLE_SLOTS 1
+/* Staged tables wait for their commit as open fds: they may take this share of the fd limit. */
+#define FD_SHARE_OF_TABLES 2
+/*
+ * Tables per commit, whatever the fd limit: at least enough to make the
+ * grace period of each commit cheap per table, and at most what keeps a
+ * large first sync showing frontends as it goes.
+ */
+#define TABLES_PER_COMMIT_MIN 64
+#define TABLES_PER_COMMIT_MAX 4096
 
 /* A programmed backend: what it is and the id the maps know it by. */
 struct lb_be {
@@ -28,6 +50,23 @@ struct lb_be {
 
 struct lb_owner;
 
+/* What a sync asks of one frontend, with backend ids given. */
+struct lb_change {
+	struct lb_be *bes;
+	bool *fresh;		/* bes[i] was written for this change: undone if it fails */
+	size_t n;
+	struct sluice_svc_value value;
+	struct sluice_svc_meta meta;
+};
+
+/* A change that waits for its frontend's new table to enter sluice_maglev at commit. */
+struct lb_staged {
+	struct lb_change c;
+	int table_fd;
+	bool created;		/* the frontend is new: undone whole if its table fails */
+	char what[WHAT_LEN];
+};
+
 /* A programmed frontend, as the maps hold it. */
 struct lb_fe {
 	struct sluice_svc4_key key;
@@ -36,6 +75,8 @@ struct lb_fe {
 	struct sluice_svc_meta meta;
 	struct lb_be *bes;
 	size_t n_bes;
+	struct lb_staged *staged;	/* its next state, until commit */
+	struct lb_fe *link;	/* next in the writer's staged or retiring list */
 	bool table_ok;		/* the map's Maglev table is the one bes give */
 	bool in_map;		/* value and meta are in the maps (else they are still zero) */
 	bool claimed;		/* a service has claimed it since the writer opened */
@@ -146,91 +187,182 @@ static int map_err(const char *map, int err, const char *what)
 	return err;
 }
 
-/* The Maglev table fe's backends give, as backend ids, into slots[maglev_size]. */
-static int table_compute(const struct lb_writer *w, const struct lb_fe *fe, __u32 *slots)
+/* ---- Writing many entries ---- */
+
+static bool batch_unsupported(int err)
 {
-	char (*names_buf)[BACKEND_NAME_LEN] = calloc(fe->n_bes, BACKEND_NAME_LEN);
-	const char **names = calloc(fe->n_bes, sizeof(*names));
+	return err == -EINVAL || err == -EOPNOTSUPP || err == -KERNEL_ENOTSUPP;
+}
+
+int lb_map_update_all(const struct lb_map_io *io, int fd, const void *keys, const void *values,
+		      size_t key_size, size_t value_size, __u32 n, int *errs,
+		      unsigned long *calls)
+{
+	const char *k = keys, *v = values;
+	unsigned long ignored;
+	bool batch = true, whole;
+	__u32 i = 0, left, count;
+	int err, batch_err, first = 0;
+
+	if (!calls)
+		calls = &ignored;
+	while (i < n) {
+		batch_err = 0;
+		whole = false;
+		if (batch) {
+			left = count = n - i;
+			(*calls)++;
+			if (!io->update_batch(fd, k + i * key_size, v + i * value_size, &count, NULL))
+				break;
+			batch_err = -errno;
+			/* Stopped at entry i + count; or refused whole, count left as it was. */
+			whole = !count || count >= left;
+			if (!whole)
+				i += count;
+		}
+		(*calls)++;
+		err = io->update_elem(fd, k + i * key_size, v + i * value_size, BPF_ANY) ? -errno : 0;
+		if (errs)
+			errs[i] = err;
+		if (err && !first)
+			first = err;
+		/* The entry alone went in where the batch did not: the batch call is what fails. */
+		if (whole && !err && batch_unsupported(batch_err)) {
+			pr_debug("map fd %d: no batch updates on this kernel (errno %d): "
+				 "one update per entry", fd, -batch_err);
+			batch = false;
+		}
+		i++;
+	}
+	return first;
+}
+
+static const struct lb_map_io kernel_io = {
+	.update_batch = bpf_map_update_batch,
+	.update_elem = bpf_map_update_elem,
+};
+
+size_t lb_tables_per_commit(rlim_t fd_limit)
+{
+	rlim_t n = fd_limit / FD_SHARE_OF_TABLES;
+
+	if (n < TABLES_PER_COMMIT_MIN)
+		return TABLES_PER_COMMIT_MIN;
+	return n > TABLES_PER_COMMIT_MAX ? TABLES_PER_COMMIT_MAX : (size_t)n;
+}
+
+/* ---- Maglev tables ---- */
+
+/* The Maglev table n backends give, as backend ids, into slots[maglev_size]. */
+static int table_compute(const struct lb_writer *w, const struct lb_be *bes, size_t n,
+			 __u32 *slots)
+{
+	char (*names_buf)[BACKEND_NAME_LEN] = calloc(n, BACKEND_NAME_LEN);
+	const char **names = calloc(n, sizeof(*names));
 	size_t b;
 	__u32 i;
 	int err = -ENOMEM;
 
 	if (!names_buf || !names)
 		goto out;
-	for (b = 0; b < fe->n_bes; b++) {
+	for (b = 0; b < n; b++) {
 		char a[INET_ADDRSTRLEN];
 
-		inet_ntop(AF_INET, &fe->bes[b].b.addr, a, sizeof(a));
-		snprintf(names_buf[b], BACKEND_NAME_LEN, "%s:%u/%u", a, ntohs(fe->bes[b].b.port),
-			 fe->bes[b].b.proto);
+		inet_ntop(AF_INET, &bes[b].b.addr, a, sizeof(a));
+		snprintf(names_buf[b], BACKEND_NAME_LEN, "%s:%u/%u", a, ntohs(bes[b].b.port),
+			 bes[b].b.proto);
 		names[b] = names_buf[b];
 	}
-	err = maglev_fill(names, fe->n_bes, w->maglev_size, slots);
+	err = maglev_fill(names, n, w->maglev_size, slots);
 	if (!err)
 		for (i = 0; i < w->maglev_size; i++)
-			slots[i] = fe->bes[slots[i]].id;
+			slots[i] = bes[slots[i]].id;
 out:
 	free(names_buf);
 	free(names);
 	return err;
 }
 
-/* Builds fe's table in a new inner map and swaps it in whole. */
-static int table_write(struct lb_writer *w, struct lb_fe *fe)
+/* A new inner map holding slots: its fd, or a negative errno. */
+static int table_new(struct lb_writer *w, const __u32 *slots)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_INNER_MAP);
-	__u32 *slots = malloc(w->maglev_size * sizeof(*slots)), count = w->maglev_size;
-	int fd = -1, err;
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
+	int fd, err;
 
-	if (!slots)
-		return -ENOMEM;
-	err = table_compute(w, fe, slots);
-	if (err)
-		goto out;
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "sluice_mgl_tbl", sizeof(__u32), sizeof(__u32),
-			    w->maglev_size, &copts);
-	if (fd < 0 || bpf_map_update_batch(fd, w->slot_keys, slots, &count, NULL) ||
-	    bpf_map_update_elem(w->maps.maglev_fd, &fe->id, &fd, BPF_ANY)) {
-		err = -errno;
-		goto out;
-	}
-	fe->table_ok = true;
-	w->stats.table_swaps++;
-out:
-	if (fd >= 0)
+			    w->maglev_size, &opts);
+	if (fd < 0)
+		return -errno;
+	err = lb_map_update_all(w->io, fd, w->slot_keys, slots, sizeof(__u32), sizeof(__u32),
+				w->maglev_size, NULL, NULL);
+	if (err) {
 		close(fd);
-	free(slots);
+		return err;
+	}
+	return fd;
+}
+
+/* An fd on the table sluice_maglev holds for frontend id, if one of this writer's size. */
+static int table_open(struct lb_writer *w, __u32 id)
+{
+	struct bpf_map_info info;
+	__u32 inner_id, len = sizeof(info);
+	int fd;
+
+	if (bpf_map_lookup_elem(w->maps.maglev_fd, &id, &inner_id))
+		return -ENOENT;
+	fd = bpf_map_get_fd_by_id(inner_id);
+	if (fd < 0)
+		return -ENOENT;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.max_entries != w->maglev_size) {
+		close(fd);
+		return -ENOENT;
+	}
+	return fd;
+}
+
+/*
+ * Rewrites, in fe's table in the map, the slots that differ from want.
+ * -ENOENT, with nothing written, when there is no such table to edit (none,
+ * another size, unreadable); after any other error the table may hold old
+ * and new slots alike.
+ */
+static int table_edit(struct lb_writer *w, const struct lb_fe *fe, const __u32 *want)
+{
+	__u32 size = w->maglev_size, count = size, batch = 0, n = 0, i;
+	__u32 *have, *keys, *values;
+	int fd = table_open(w, fe->id), err = 0;
+
+	if (fd < 0)
+		return fd;
+	have = calloc(3 * (size_t)size, sizeof(*have));
+	if (!have) {
+		close(fd);
+		return -ENOMEM;
+	}
+	keys = have + size;
+	values = keys + size;
+	if ((bpf_map_lookup_batch(fd, NULL, &batch, keys, have, &count, NULL) &&
+	     errno != ENOENT) || count != size)
+		err = -ENOENT;
+	for (i = 0; !err && i < size; i++) {
+		if (have[i] == want[i])
+			continue;
+		keys[n] = i;
+		values[n++] = want[i];
+	}
+	if (!err)
+		err = lb_map_update_all(w->io, fd, keys, values, sizeof(*keys), sizeof(*values), n,
+					NULL, NULL);
+	if (!err)
+		w->stats.slots_written += n;
+	free(have);
+	close(fd);
 	return err;
 }
 
-/* Does the map's table for fe hold what its backends give (after a restart)? */
-static bool table_matches(struct lb_writer *w, const struct lb_fe *fe)
-{
-	__u32 inner_id, count = w->maglev_size, batch = 0, *have, *want;
-	struct bpf_map_info info;
-	__u32 len = sizeof(info);
-	bool same = false;
-	int fd;
-
-	if (bpf_map_lookup_elem(w->maps.maglev_fd, &fe->id, &inner_id))
-		return false;
-	fd = bpf_map_get_fd_by_id(inner_id);
-	if (fd < 0)
-		return false;
-	have = calloc(w->maglev_size, sizeof(*have));
-	want = calloc(w->maglev_size, sizeof(*want));
-	memset(&info, 0, sizeof(info));
-	if (have && want && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
-	    info.max_entries == w->maglev_size &&
-	    (!bpf_map_lookup_batch(fd, NULL, &batch, w->slot_keys, have, &count, NULL) ||
-	     errno == ENOENT) &&
-	    count == w->maglev_size && !table_compute(w, fe, want))
-		same = !memcmp(have, want, w->maglev_size * sizeof(*have));
-	free(have);
-	free(want);
-	close(fd);
-	return same;
-}
+/* ---- Backends ---- */
 
 static int backend_write(struct lb_writer *w, const struct lb_fe *fe, const struct lb_be *be)
 {
@@ -257,28 +389,32 @@ static int be_cmp(const struct lb_backend *a, const struct lb_backend *b)
 	return memcmp(a, b, offsetof(struct lb_backend, flags));
 }
 
+static int bes_cmp(const void *a, const void *b)
+{
+	return be_cmp(&((const struct lb_be *)a)->b, &((const struct lb_be *)b)->b);
+}
+
 /*
- * Gives want's backends their ids: an existing backend keeps its own (and
- * conntrack entries naming it stay right), a new one gets a fresh id and is
- * written. Both lists are sorted. On failure nothing new is left behind.
+ * Gives want's backends their ids in c: an existing backend keeps its own
+ * (and conntrack entries naming it stay right), a new one gets a fresh id
+ * and is written. Both lists are sorted. On failure nothing new is left
+ * behind.
  */
 static int backends_assign(struct lb_writer *w, const struct lb_fe *fe,
-			   const struct lb_frontend *want, struct lb_be *out, bool *fresh,
-			   const char *what)
+			   const struct lb_frontend *want, struct lb_change *c, const char *what)
 {
 	size_t i, j = 0, k;
 	int64_t id;
 	int err = 0;
 
-	for (i = 0; i < want->n_backends; i++) {
+	for (i = 0; i < c->n; i++) {
 		const struct lb_backend *b = &want->backends[i];
 
 		while (j < fe->n_bes && be_cmp(&fe->bes[j].b, b) < 0)
 			j++;
-		out[i].b = *b;
-		fresh[i] = false;
+		c->bes[i].b = *b;
 		if (j < fe->n_bes && !be_cmp(&fe->bes[j].b, b)) {
-			out[i].id = fe->bes[j].id;
+			c->bes[i].id = fe->bes[j].id;
 			if (fe->bes[j].b.flags == b->flags)
 				continue;
 		} else {
@@ -287,22 +423,93 @@ static int backends_assign(struct lb_writer *w, const struct lb_fe *fe,
 				err = -E2BIG;
 				break;
 			}
-			out[i].id = (__u32)id;
-			fresh[i] = true;
+			c->bes[i].id = (__u32)id;
+			c->fresh[i] = true;
 			w->stats.backends++;
 		}
-		err = backend_write(w, fe, &out[i]);
+		err = backend_write(w, fe, &c->bes[i]);
 		if (err)
 			break;
 	}
 	if (!err)
 		return 0;
 	map_err(SLUICE_STR(SLUICE_MAP_BACKEND4), err, what);
-	for (k = 0; k <= i && k < want->n_backends; k++)
-		if (fresh[k])
-			backend_remove(w, &out[k]);
+	for (k = 0; k <= i && k < c->n; k++)
+		if (c->fresh[k])
+			backend_remove(w, &c->bes[k]);
 	return err;
 }
+
+/* Undoes the backends c wrote: no slot in the maps names them. */
+static void change_undo(struct lb_writer *w, const struct lb_change *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->fresh[i])
+			backend_remove(w, &c->bes[i]);
+}
+
+static void change_free(struct lb_change *c)
+{
+	free(c->bes);
+	free(c->fresh);
+	c->bes = NULL;
+	c->fresh = NULL;
+}
+
+/* Does c give fe the backend ids it has? */
+static bool change_same_ids(const struct lb_fe *fe, const struct lb_change *c)
+{
+	size_t i;
+
+	if (c->n != fe->n_bes)
+		return false;
+	for (i = 0; i < c->n; i++)
+		if (c->bes[i].id != fe->bes[i].id)
+			return false;
+	return true;
+}
+
+/* fe's backends become c's once no slot names the old ones: those go. */
+static void fe_adopt(struct lb_writer *w, struct lb_fe *fe, struct lb_change *c)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < fe->n_bes; i++) {
+		while (j < c->n && be_cmp(&c->bes[j].b, &fe->bes[i].b) < 0)
+			j++;
+		if (j == c->n || be_cmp(&c->bes[j].b, &fe->bes[i].b))
+			backend_remove(w, &fe->bes[i]);
+	}
+	free(fe->bes);
+	fe->bes = c->bes;
+	fe->n_bes = c->n;
+	c->bes = NULL;
+}
+
+/*
+ * After an in-place edit failed mid-way the table may name old and new
+ * backends alike: fe keeps them all (none is removed) until a later sync
+ * gets its table right.
+ */
+static void fe_keep_both(struct lb_fe *fe, const struct lb_change *c)
+{
+	size_t i, n = fe->n_bes;
+	struct lb_be *all = realloc(fe->bes, (fe->n_bes + c->n) * sizeof(*all));
+
+	fe->table_ok = false;
+	if (!all)
+		return;
+	for (i = 0; i < c->n; i++)
+		if (c->fresh[i])
+			all[n++] = c->bes[i];
+	qsort(all, n, sizeof(*all), bes_cmp);
+	fe->bes = all;
+	fe->n_bes = n;
+}
+
+/* ---- Frontends ---- */
 
 static void meta_fill(struct sluice_svc_meta *m, const char *ns, const char *name,
 		      const struct lb_frontend *want)
@@ -315,110 +522,142 @@ static void meta_fill(struct sluice_svc_meta *m, const char *ns, const char *nam
 	m->kind = want->kind;
 }
 
-/*
- * Brings fe (new: id just taken, no backends) to want: backends, table,
- * metadata, then the frontend entry itself, which makes it visible.
- */
-static int fe_apply(struct lb_writer *w, struct lb_fe *fe, const char *ns, const char *name,
-		    const struct lb_frontend *want, const char *what)
+/* Writes c's metadata, then its frontend entry, which makes fe visible as c has it. */
+static int fe_publish(struct lb_writer *w, struct lb_fe *fe, const struct lb_change *c,
+		      const char *what)
 {
-	struct lb_be *bes = calloc(want->n_backends + 1, sizeof(*bes));
-	bool *fresh = calloc(want->n_backends + 1, sizeof(*fresh));
-	struct sluice_svc_value value = {
-		.id = fe->id,
-		.count = (__u16)want->n_backends,
-		.flags = want->flags,
-		.affinity_timeout = want->affinity_timeout,
+	if ((!fe->in_map || memcmp(&c->meta, &fe->meta, sizeof(c->meta))) &&
+	    bpf_map_update_elem(w->maps.meta_fd, &fe->id, &c->meta, BPF_ANY))
+		return map_err(SLUICE_STR(SLUICE_MAP_SVC_META), -errno, what);
+	fe->meta = c->meta;
+	if ((!fe->in_map || memcmp(&c->value, &fe->value, sizeof(c->value))) &&
+	    bpf_map_update_elem(w->maps.svc_fd, &fe->key, &c->value, BPF_ANY))
+		return map_err(SLUICE_STR(SLUICE_MAP_SVC4), -errno, what);
+	fe->value = c->value;
+	fe->in_map = true;
+	return 0;
+}
+
+/* Stages c for fe with a new table holding slots: it goes in at commit. Takes c's arrays. */
+static int fe_stage(struct lb_writer *w, struct lb_fe *fe, struct lb_change *c,
+		    const __u32 *slots, bool created, const char *what)
+{
+	struct lb_staged *s = calloc(1, sizeof(*s));
+	int fd = s ? table_new(w, slots) : -ENOMEM;
+
+	if (fd < 0) {
+		free(s);
+		return map_err(SLUICE_STR(SLUICE_MAP_MAGLEV), fd, what);
+	}
+	s->c = *c;
+	s->table_fd = fd;
+	s->created = created;
+	copy_field(s->what, sizeof(s->what), what);
+	c->bes = NULL;
+	c->fresh = NULL;
+	fe->staged = s;
+	fe->link = w->staged;
+	w->staged = fe;
+	w->n_staged++;
+	return 0;
+}
+
+/*
+ * Brings fe (created: id just taken, no backends) to want: backends first,
+ * then its table (in place, or staged whole for commit), then metadata and
+ * the frontend entry, which makes it visible; backends no slot names go
+ * last.
+ */
+static int fe_apply(struct lb_writer *w, struct lb_fe *fe, bool created, const char *ns,
+		    const char *name, const struct lb_frontend *want, const char *what)
+{
+	struct lb_change c = {
+		.bes = calloc(want->n_backends + 1, sizeof(*c.bes)),
+		.fresh = calloc(want->n_backends + 1, sizeof(*c.fresh)),
+		.n = want->n_backends,
+		.value = {
+			.id = fe->id,
+			.count = (__u16)want->n_backends,
+			.flags = want->flags,
+			.affinity_timeout = want->affinity_timeout,
+		},
 	};
-	struct sluice_svc_meta meta;
-	bool same_set;
-	size_t i, j;
+	__u32 *slots = NULL;
+	bool edited = false;
 	int err;
 
-	if (!bes || !fresh) {
+	if (!c.bes || !c.fresh) {
 		err = -ENOMEM;
 		goto out;
 	}
 	/* Every backend needs a slot (and the count must fit its 16 bits). */
-	if (want->n_backends > w->maglev_size) {
+	if (c.n > w->maglev_size) {
 		pr_err("%s: %zu backends, more than the %u slots of a Maglev table: not programmed "
-		       "(raise --maglev-table-size)", what, want->n_backends, w->maglev_size);
+		       "(raise --maglev-table-size)", what, c.n, w->maglev_size);
 		err = -EMSGSIZE;
 		goto out;
 	}
-	err = backends_assign(w, fe, want, bes, fresh, what);
+	err = backends_assign(w, fe, want, &c, what);
 	if (err)
 		goto out;
-	same_set = want->n_backends == fe->n_bes;
-	for (i = 0; same_set && i < fe->n_bes; i++)
-		same_set = bes[i].id == fe->bes[i].id;
-	if (want->n_backends && (!same_set || !fe->table_ok) &&
-	    !(same_set && table_matches(w, fe))) {
-		struct lb_be *old = fe->bes;
-		size_t old_n = fe->n_bes;
-
-		fe->bes = bes;
-		fe->n_bes = want->n_backends;
-		err = table_write(w, fe);
-		fe->bes = old;
-		fe->n_bes = old_n;
-		if (err) {
-			map_err(SLUICE_STR(SLUICE_MAP_MAGLEV), err, what);
-			for (i = 0; i < want->n_backends; i++)
-				if (fresh[i])
-					backend_remove(w, &bes[i]);
+	meta_fill(&c.meta, ns, name, want);
+	if (c.n && !(fe->table_ok && change_same_ids(fe, &c))) {
+		slots = calloc(w->maglev_size, sizeof(*slots));
+		err = slots ? table_compute(w, c.bes, c.n, slots) : -ENOMEM;
+		if (err)
+			goto undo;
+		err = created ? -ENOENT : table_edit(w, fe, slots);
+		if (err == -ENOENT) {
+			err = fe_stage(w, fe, &c, slots, created, what);
+			if (err)
+				goto undo;
 			goto out;
 		}
+		if (err) {
+			pr_err("%s: Maglev table edit failed: %s", what, strerror(-err));
+			fe_keep_both(fe, &c);
+			goto out;
+		}
+		edited = true;
 	}
-	fe->table_ok = true;
-	meta_fill(&meta, ns, name, want);
-	if ((!fe->in_map || memcmp(&meta, &fe->meta, sizeof(meta))) &&
-	    bpf_map_update_elem(w->maps.meta_fd, &fe->id, &meta, BPF_ANY)) {
-		err = map_err(SLUICE_STR(SLUICE_MAP_SVC_META), -errno, what);
-		goto out_fresh;
-	}
-	fe->meta = meta;
-	if ((!fe->in_map || memcmp(&value, &fe->value, sizeof(value))) &&
-	    bpf_map_update_elem(w->maps.svc_fd, &fe->key, &value, BPF_ANY)) {
-		err = map_err(SLUICE_STR(SLUICE_MAP_SVC4), -errno, what);
-		goto out_fresh;
-	}
-	fe->value = value;
-	fe->in_map = true;
-	/* Only now may the backends no table names go. */
-	for (i = 0, j = 0; i < fe->n_bes; i++) {
-		while (j < want->n_backends && be_cmp(&bes[j].b, &fe->bes[i].b) < 0)
-			j++;
-		if (j == want->n_backends || be_cmp(&bes[j].b, &fe->bes[i].b))
-			backend_remove(w, &fe->bes[i]);
-	}
-	free(fe->bes);
-	fe->bes = bes;
-	fe->n_bes = want->n_backends;
-	bes = NULL;
+	err = fe_publish(w, fe, &c, what);
+	if (err && !edited)
+		goto undo;
+	fe_adopt(w, fe, &c);
+	fe->table_ok = c.n > 0;
 	goto out;
-out_fresh:
-	for (i = 0; i < want->n_backends; i++)
-		if (fresh[i])
-			backend_remove(w, &bes[i]);
+undo:
+	change_undo(w, &c);
 out:
-	free(bes);
-	free(fresh);
+	free(slots);
+	change_free(&c);
 	return err;
 }
 
 /*
- * Frontend entry first: no new packet finds the frontend once its parts
- * start to go. Its owner stays, if now empty, for the caller to release.
+ * Takes a frontend out of service: its entry goes now, so no new packet
+ * finds it; its slot, backends, metadata and id go at commit. Its owner
+ * stays, if now empty, for the caller to release.
  */
-static void fe_remove(struct lb_writer *w, struct lb_fe *fe)
+static void fe_retire(struct lb_writer *w, struct lb_fe *fe)
 {
-	size_t i;
-
 	bpf_map_delete_elem(w->maps.svc_fd, &fe->key);
-	bpf_map_delete_elem(w->maps.maglev_fd, &fe->id);
-	for (i = 0; i < fe->n_bes; i++)
-		backend_remove(w, &fe->bes[i]);
+	if (fe->owner)
+		owner_drop(fe->owner, fe);
+	tdelete(fe, &w->by_key, key_cmp);
+	fe->link = w->retiring;
+	w->retiring = fe;
+	w->n_retiring++;
+	w->stats.frontends--;
+}
+
+/*
+ * Forgets a frontend this writer created and never made visible: only its
+ * metadata may be in a map. Its owner stays, if now empty, for the caller
+ * to release.
+ */
+static void fe_discard(struct lb_writer *w, struct lb_fe *fe)
+{
 	bpf_map_delete_elem(w->maps.meta_fd, &fe->id);
 	idalloc_put(&w->fe_ids, fe->id);
 	if (fe->owner)
@@ -451,15 +690,138 @@ static struct lb_fe *fe_new(struct lb_writer *w, const struct sluice_svc4_key *k
 	return fe;
 }
 
+/* ---- Commit ---- */
+
+/* Finishes a staged change once sluice_maglev took its table (err: it did not). */
+static int staged_finish(struct lb_writer *w, struct lb_fe *fe, int err)
+{
+	struct lb_staged *s = fe->staged;
+	struct lb_owner *owner;
+
+	fe->staged = NULL;
+	close(s->table_fd);
+	if (!err) {
+		w->stats.table_swaps++;
+		err = fe_publish(w, fe, &s->c, s->what);
+		/* The table is in: whatever else failed, it names these backends now. */
+		if (!err || !s->created) {
+			fe_adopt(w, fe, &s->c);
+			fe->table_ok = true;
+			goto out;
+		}
+		/* A new frontend that cannot be published takes its table back out. */
+		bpf_map_delete_elem(w->maps.maglev_fd, &fe->id);
+	}
+	/* A full map has said so already. */
+	if (err != -E2BIG && err != -ENOSPC)
+		pr_err("%s: not programmed: %s", s->what, strerror(-err));
+	change_undo(w, &s->c);
+	if (s->created) {
+		owner = fe->owner;
+		fe_discard(w, fe);
+		owner_release(w, owner);
+	}
+out:
+	change_free(&s->c);
+	free(s);
+	return err;
+}
+
+/* What a removed frontend left goes once its slot no longer holds its table. */
+static void retired_finish(struct lb_writer *w, struct lb_fe *fe, int err)
+{
+	size_t i;
+
+	if (err)
+		pr_warn("frontend %u: its Maglev table stays until the id is reused: %s", fe->id,
+			strerror(-err));
+	for (i = 0; i < fe->n_bes; i++)
+		backend_remove(w, &fe->bes[i]);
+	bpf_map_delete_elem(w->maps.meta_fd, &fe->id);
+	idalloc_put(&w->fe_ids, fe->id);
+	free(fe->bes);
+	free(fe);
+}
+
+/*
+ * Staged tables and the empty table for retired slots, in one batch: one
+ * grace period, however many frontends come and go. Ids of the two lists
+ * never meet: a retired id is free again only after this.
+ */
+int lb_writer_commit(struct lb_writer *w)
+{
+	size_t n = w->n_staged + w->n_retiring, i = 0;
+	struct lb_fe *fe, *next;
+	__u32 *ids;
+	int *fds, *errs, err = 0, ret;
+
+	if (!n)
+		return 0;
+	ids = calloc(n, sizeof(*ids));
+	fds = calloc(n, sizeof(*fds));
+	errs = calloc(n, sizeof(*errs));
+	if (!ids || !fds || !errs) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (fe = w->staged; fe; fe = fe->link, i++) {
+		ids[i] = fe->id;
+		fds[i] = fe->staged->table_fd;
+	}
+	for (fe = w->retiring; fe; fe = fe->link, i++) {
+		ids[i] = fe->id;
+		fds[i] = w->empty_fd;
+	}
+	lb_map_update_all(w->io, w->maps.maglev_fd, ids, fds, sizeof(*ids), sizeof(*fds), (__u32)n,
+			  errs, &w->stats.maglev_writes);
+	i = 0;
+	for (fe = w->staged; fe; fe = next, i++) {
+		next = fe->link;
+		fe->link = NULL;
+		ret = staged_finish(w, fe, errs[i]);
+		if (ret && !err)
+			err = ret;
+	}
+	for (fe = w->retiring; fe; fe = next, i++) {
+		next = fe->link;
+		retired_finish(w, fe, errs[i]);
+	}
+	w->staged = w->retiring = NULL;
+	w->n_staged = w->n_retiring = 0;
+out:
+	free(ids);
+	free(fds);
+	free(errs);
+	return err;
+}
+
+/*
+ * A sync commits first when its tables might not fit the batch, and when
+ * its service already has staged frontends: a frontend is staged once.
+ */
+static void commit_before_sync(struct lb_writer *w, const struct lb_owner *owner, size_t n)
+{
+	size_t i;
+	bool staged = false;
+
+	if (!w->n_staged)
+		return;
+	for (i = 0; owner && i < owner->n && !staged; i++)
+		staged = owner->fes[i]->staged;
+	if (staged || w->n_staged + n > w->tables_per_commit)
+		lb_writer_commit(w);
+}
+
 int lb_writer_sync(struct lb_writer *w, const char *ns, const char *name,
 		   const struct lb_frontends *want)
 {
-	char owner_name[OWNER_LEN], what[OWNER_LEN + 96], k[64];
+	char owner_name[OWNER_LEN], what[WHAT_LEN], k[KEY_STR_LEN];
 	struct lb_owner *owner, *prev;
 	size_t i;
 	int err;
 
 	snprintf(owner_name, sizeof(owner_name), "%s/%s", ns, name);
+	commit_before_sync(w, owner_get(w, owner_name, false), want->n);
 	owner = owner_get(w, owner_name, want->n > 0);
 	if (want->n && !owner)
 		return -ENOMEM;
@@ -472,6 +834,9 @@ int lb_writer_sync(struct lb_writer *w, const char *ns, const char *name,
 
 		key_str(&d->key, k, sizeof(k));
 		snprintf(what, sizeof(what), "service %s frontend %s", owner_name, k);
+		/* The same key twice in one service: the first one stands. */
+		if (fe && fe->staged && fe->owner == owner)
+			continue;
 		if (fe && fe->owner && fe->owner != owner) {
 			/* An owner read back at start that nobody claimed yet may be taken over. */
 			if (fe->claimed) {
@@ -494,16 +859,16 @@ int lb_writer_sync(struct lb_writer *w, const char *ns, const char *name,
 		}
 		if (!fe->owner && owner_add(owner, fe)) {
 			if (created)
-				fe_remove(w, fe);
+				fe_discard(w, fe);
 			owner_release(w, owner);
 			return -ENOMEM;
 		}
 		fe->claimed = fe->seen = true;
-		err = fe_apply(w, fe, ns, name, d, what);
+		err = fe_apply(w, fe, created, ns, name, d, what);
 		if (!err)
 			continue;
 		if (created)
-			fe_remove(w, fe);
+			fe_discard(w, fe);
 		/* Too big for a map, or for the table: this frontend only is left out. */
 		if (err == -E2BIG || err == -ENOSPC || err == -EMSGSIZE) {
 			w->stats.map_full++;
@@ -512,12 +877,12 @@ int lb_writer_sync(struct lb_writer *w, const char *ns, const char *name,
 		owner_release(w, owner);
 		return err;
 	}
-	/* What the service no longer has; fe_remove() swaps the last one into place i. */
+	/* What the service no longer has; fe_retire() swaps the last one into place i. */
 	for (i = 0; owner && i < owner->n;) {
 		if (owner->fes[i]->seen)
 			i++;
 		else
-			fe_remove(w, owner->fes[i]);
+			fe_retire(w, owner->fes[i]);
 	}
 	/* Gone whole, or every frontend it asked for was held by others or did not fit. */
 	owner_release(w, owner);
@@ -564,16 +929,17 @@ void lb_writer_prune_unclaimed(struct lb_writer *w)
 
 	twalk_r(w->by_key, prune_visit, &c);
 	for (i = 0; i < c.n; i++) {
-		char k[64];
+		char k[KEY_STR_LEN];
 
 		key_str(&c.fes[i]->key, k, sizeof(k));
 		pr_info("service %s/%s frontend %s: gone while no agent ran, removed",
 			c.fes[i]->meta.namespace, c.fes[i]->meta.name, k);
 		owner = c.fes[i]->owner;
-		fe_remove(w, c.fes[i]);
+		fe_retire(w, c.fes[i]);
 		owner_release(w, owner);
 	}
 	free(c.fes);
+	lb_writer_commit(w);
 }
 
 static int map_capacity(int fd, __u32 *max)
@@ -727,11 +1093,6 @@ static int load_backends(struct lb_writer *w, struct lb_fe **by_id, __u32 fe_max
 	return err;
 }
 
-static int bes_cmp(const void *a, const void *b)
-{
-	return be_cmp(&((const struct lb_be *)a)->b, &((const struct lb_be *)b)->b);
-}
-
 static void sort_visit(const void *node, VISIT which, void *arg)
 {
 	struct lb_fe *fe = *(struct lb_fe *const *)node;
@@ -739,6 +1100,24 @@ static void sort_visit(const void *node, VISIT which, void *arg)
 	(void)arg;
 	if (which == postorder || which == leaf)
 		qsort(fe->bes, fe->n_bes, sizeof(*fe->bes), bes_cmp);
+}
+
+/* The table removed frontends' slots point at: one slot, naming no backend. */
+static int empty_table_new(struct lb_writer *w)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
+
+	w->empty_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "sluice_mgl_none", sizeof(__u32),
+				     sizeof(__u32), EMPTY_TABLE_SLOTS, &opts);
+	return w->empty_fd < 0 ? -errno : 0;
+}
+
+/* Staged tables per commit for this process's fd limit. */
+static size_t fds_per_commit(void)
+{
+	struct rlimit r;
+
+	return lb_tables_per_commit(getrlimit(RLIMIT_NOFILE, &r) ? 0 : r.rlim_cur);
 }
 
 int lb_writer_open(struct lb_writer *w, const struct lb_maps *maps, __u32 maglev_size)
@@ -749,12 +1128,17 @@ int lb_writer_open(struct lb_writer *w, const struct lb_maps *maps, __u32 maglev
 
 	memset(w, 0, sizeof(*w));
 	w->maps = *maps;
+	w->io = &kernel_io;
 	w->maglev_size = maglev_size;
+	w->empty_fd = -1;
+	if (maglev_size <= EMPTY_TABLE_SLOTS)
+		return -EINVAL;
 	err = map_capacity(maps->svc_fd, &fe_max);
 	if (!err)
 		err = map_capacity(maps->backend_fd, &be_max);
 	if (err)
 		return err;
+	w->tables_per_commit = fds_per_commit();
 	w->slot_keys = calloc(maglev_size, sizeof(*w->slot_keys));
 	by_id = calloc(fe_max, sizeof(*by_id));
 	if (!w->slot_keys || !by_id || idalloc_init(&w->fe_ids, 0, fe_max) ||
@@ -762,6 +1146,9 @@ int lb_writer_open(struct lb_writer *w, const struct lb_maps *maps, __u32 maglev
 		err = -ENOMEM;
 		goto out;
 	}
+	err = empty_table_new(w);
+	if (err)
+		goto out;
 	for (i = 0; i < maglev_size; i++)
 		w->slot_keys[i] = i;
 	err = load_frontends(w, by_id, fe_max);
@@ -788,6 +1175,8 @@ int lb_writer_open_pins(struct lb_writer *w, const struct sluice_pins *pins, __u
 	};
 	int err = 0;
 
+	/* Closing a writer that never opened closes no table. */
+	w->empty_fd = -1;
 	if (m.svc_fd < 0 || m.meta_fd < 0 || m.backend_fd < 0 || m.maglev_fd < 0)
 		err = m.svc_fd < 0 ? m.svc_fd : m.meta_fd < 0 ? m.meta_fd :
 		      m.backend_fd < 0 ? m.backend_fd : m.maglev_fd;
@@ -812,6 +1201,11 @@ static void fe_free(void *p)
 {
 	struct lb_fe *fe = p;
 
+	if (fe->staged) {
+		close(fe->staged->table_fd);
+		change_free(&fe->staged->c);
+		free(fe->staged);
+	}
 	free(fe->bes);
 	free(fe);
 }
@@ -826,6 +1220,16 @@ static void owner_free(void *p)
 
 void lb_writer_close(struct lb_writer *w)
 {
+	struct lb_fe *fe, *next;
+
+	lb_writer_commit(w);
+	/* Left only by a commit that could not run: retired frontends are out of by_key. */
+	for (fe = w->retiring; fe; fe = next) {
+		next = fe->link;
+		fe_free(fe);
+	}
+	w->retiring = w->staged = NULL;
+	w->n_retiring = w->n_staged = 0;
 	tdestroy(w->by_owner, owner_free);
 	tdestroy(w->by_key, fe_free);
 	w->by_owner = w->by_key = NULL;
@@ -833,6 +1237,9 @@ void lb_writer_close(struct lb_writer *w)
 	idalloc_free_all(&w->be_ids);
 	free(w->slot_keys);
 	w->slot_keys = NULL;
+	if (w->empty_fd >= 0)
+		close(w->empty_fd);
+	w->empty_fd = -1;
 	if (w->own_fds) {
 		close(w->maps.svc_fd);
 		close(w->maps.meta_fd);
