@@ -15,6 +15,7 @@
 #include "netns.h"
 #include "plugin.h"
 #include "pod_net.h"
+#include "policy_sync.h"
 #include "result.h"
 #include "lib/agent_state.h"
 #include "lib/endpoint_map.h"
@@ -107,6 +108,10 @@ static int record_endpoint(struct cni_ctx *ctx, const struct pod_net *pn)
 	if (ret)
 		return cni_fail(&ctx->err, CNI_ERR_TRY_AGAIN, "cannot open the endpoint map",
 				"%s: %s", ctx->pins.root, strerror(-ret));
+	ret = endpoint_get(&m, &ep.key, &(struct endpoint){ 0 });
+	/* The address is free: whatever policy an earlier owner left is not this pod's. */
+	if (ret == -ENOENT)
+		policy_state_remove(&ctx->pins, &ep.key);
 	ret = endpoint_put(&m, &ep);
 	endpoint_maps_close(&m);
 	inet_ntop(AF_INET, &pn->addr, addr, sizeof(addr));
@@ -133,6 +138,8 @@ static void undo_endpoint(struct cni_ctx *ctx, const struct pod_net *pn)
 		endpoint_delete(&m, &key);
 		endpoint_maps_close(&m);
 	}
+	/* The agent may have programmed the pod's policy before the ADD failed. */
+	policy_state_remove(&ctx->pins, &key);
 }
 
 static int check_ready(struct cni_ctx *ctx)
@@ -200,6 +207,8 @@ int cni_cmd_add(struct cni_ctx *ctx)
 	if (record_endpoint(ctx, &pn))
 		goto fail;
 	ep_done = true;
+	if (policy_sync(ctx))
+		goto fail;
 
 	build_result(ctx, &pn, &ipam_res, &res);
 	ctx->output = cni_result_json(&res, ctx->conf.version);

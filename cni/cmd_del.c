@@ -8,6 +8,7 @@
 #include "naming.h"
 #include "plugin.h"
 #include "pod_net.h"
+#include "policy_sync.h"
 #include "lib/endpoint_map.h"
 
 /*
@@ -22,8 +23,10 @@ static void forget_endpoint(struct cni_ctx *ctx)
 
 	if (endpoint_maps_open(&ctx->pins, &m))
 		return;	/* no datapath pinned: no entry to remove */
-	if (!endpoint_find_attachment(&m, ctx->env.container_id, ctx->env.ifname, &ep))
+	if (!endpoint_find_attachment(&m, ctx->env.container_id, ctx->env.ifname, &ep)) {
 		endpoint_delete(&m, &ep.key);
+		policy_state_remove(&ctx->pins, &ep.key);
+	}
 	endpoint_maps_close(&m);
 }
 

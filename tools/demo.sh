@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # `make demo`: a simulated Kubernetes node (a network namespace) running the
 # sluice agent, pods wired by sluice-cni, a Service balanced by BPF, a
-# NodePort reached from outside the node, and what the datapath did with
-# all of it. Everything is removed at the end.
+# NodePort reached from outside the node, a NetworkPolicy and the drops it
+# makes, and what the datapath did with all of it. Everything is removed
+# at the end.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -77,6 +78,47 @@ elif [[ $out == *"Connection refused"* ]]; then
 else
 	bad "a service without endpoints: $out"
 fi
+
+say "NetworkPolicy: namespace 'shop' takes no traffic but frontend -> db on 5432"
+manifest() { cat >"$(manifest_dir node1)/$1.json.tmp"; mv "$(manifest_dir node1)/$1.json.tmp" "$(manifest_dir node1)/$1.json"; }
+jq -n '{apiVersion: "v1", kind: "List", items: [
+	{apiVersion: "v1", kind: "Namespace", metadata: {name: "shop"}},
+	{apiVersion: "v1", kind: "Pod", metadata: {namespace: "shop", name: "db",
+	 labels: {role: "db"}}},
+	{apiVersion: "v1", kind: "Pod", metadata: {namespace: "shop", name: "frontend",
+	 labels: {role: "frontend"}}},
+	{apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy",
+	 metadata: {namespace: "shop", name: "default-deny"},
+	 spec: {podSelector: {}, policyTypes: ["Ingress"]}},
+	{apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy",
+	 metadata: {namespace: "shop", name: "db-from-frontend"},
+	 spec: {podSelector: {matchLabels: {role: "db"}}, ingress: [{
+		from: [{podSelector: {matchLabels: {role: "frontend"}}}],
+		ports: [{protocol: "TCP", port: 5432}]}]}}]}' | manifest shop
+for p in db frontend; do
+	POD_NS=shop POD_NAME=$p pod_add node1 "$p"
+	printf '   shop/%-8s %s\n' "$p" "$(pod_ip "$p")"
+done
+bg_in_pod db socat TCP-LISTEN:5432,fork,reuseaddr "SYSTEM:echo db" >/dev/null 2>&1
+tcp_wait_listen db 5432
+sluice_cli node1 monitor --count 2 --timeout 15 >"$E2E_DIR/monitor.txt" &
+monitor=$!
+sleep 0.5
+[[ $(tcp_ask frontend "$(pod_ip db)" 5432) == db ]] && ok "TCP  shop/frontend -> shop/db:5432 (allowed)" ||
+	bad "shop/frontend -> shop/db:5432"
+for from in client web-1; do
+	if in_pod "$from" socat -T 1 - "TCP:$(pod_ip db):5432,connect-timeout=1" </dev/null >/dev/null 2>&1; then
+		bad "default/$from reached shop/db"
+	else
+		ok "TCP  default/$from -> shop/db:5432 dropped by shop's policy"
+	fi
+done
+wait "$monitor" || true
+echo
+echo "   sluice monitor saw:"
+sed 's/^/     /' "$E2E_DIR/monitor.txt"
+echo
+sluice_cli node1 policy get shop/db
 
 say "What the datapath did (sluice stats show)"
 sluice_cli node1 stats show

@@ -43,6 +43,8 @@ manifest_dir() { echo "$E2E_DIR/manifests-$1"; }
 node_create() {
 	ip netns add "$E2E_PREFIX-$1" || fail "cannot create node $1"
 	ip -n "$E2E_PREFIX-$1" link set lo up
+	# Set, not inherited: a new namespace may copy the machine's value.
+	on_node "$1" sysctl -qw net.ipv4.ip_forward=0
 }
 
 # Background processes are started as simple commands, never through a
@@ -144,14 +146,14 @@ cni_chain() {
 
 # Creates a pod namespace and adds it to the node's network with the plugin
 # the config names (sluice-cni unless a benchmark compares another); the
-# result is kept.
+# result is kept. The pod is default/POD, or $POD_NS/$POD_NAME when set.
 pod_add() {
 	local node=$1 pod=$2 conf=${3:-$(cni_conf "$1")}
 	ip netns add "$E2E_PREFIX-$pod" || fail "cannot create pod $pod"
 	ip -n "$E2E_PREFIX-$pod" link set lo up
 	cni_plugin_exec "$(jq -r .type <<<"$conf")" "$node" ADD "ctr-$pod" \
 		"/var/run/netns/$E2E_PREFIX-$pod" eth0 "$conf" \
-		"IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=$pod" \
+		"IgnoreUnknown=1;K8S_POD_NAMESPACE=${POD_NS:-default};K8S_POD_NAME=${POD_NAME:-$pod}" \
 		>"$E2E_DIR/result-$pod.json" || {
 		cat "$E2E_DIR/result-$pod.json" >&2
 		fail "CNI ADD of $pod failed"
@@ -279,6 +281,10 @@ e2e_cleanup() {
 		[[ -d $root ]] && "$SLUICE_BIN/sluice" uninstall --bpffs "$root" >/dev/null 2>&1
 	done
 	for ns in $(ip netns list | awk -v p="$E2E_PREFIX-" 'index($1, p) == 1 {print $1}'); do
+		# Servers' forked children are no one's recorded pid: they go with their namespace.
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			{ kill -9 "$pid" && wait "$pid"; } 2>/dev/null
+		done
 		ip netns del "$ns"
 	done
 	rm -rf "$E2E_DIR"

@@ -48,3 +48,35 @@ test_external_ip() {
 	[[ $(tcp_ask outside 10.0.0.50 80 | awk '{print $1}') == b1 ]] || fail "outside to external IP"
 	[[ $(tcp_ask client 10.0.0.50 80 | awk '{print $1}') == b1 ]] || fail "pod to external IP"
 }
+
+# A client outside the node meets the backend's ingress policy by its own
+# address (ipBlock), after the NodePort is translated: b1 admits the outside
+# network's /24 but not the client's /32 once an except names it.
+test_nodeport_meets_backend_ingress_policy() {
+	local dir
+	outside_node
+	dir=$(manifest_dir n1)
+	SVC_SPEC='{"type": "NodePort", "externalTrafficPolicy": "Local"}' \
+		svc_write n1 web 10.96.1.10 80 8080 TCP b1
+	jq '.items[0].spec.ports[0].nodePort = 30080' "$dir/web.json" >"$dir/web.json.tmp"
+	mv "$dir/web.json.tmp" "$dir/web.json"
+	svc_wait n1 "$NODE_IP" 1
+	jq -n '{apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy",
+		metadata: {namespace: "default", name: "b1-from-outside"},
+		spec: {podSelector: {}, ingress: [{from: [{ipBlock: {cidr: "10.0.0.0/24"}}],
+			ports: [{port: 8080}]}]}}' >"$dir/np.json.tmp"
+	mv "$dir/np.json.tmp" "$dir/np.json"
+	sleep 0.5
+	[[ $(tcp_ask outside "$NODE_IP" 30080 | awk '{print $1}') == b1 ]] ||
+		fail "the outside network, which the policy admits, cannot reach b1"
+	tcp_ask client "$(pod_ip b1)" 8080 >/dev/null 2>&1 &&
+		fail "a pod outside the ipBlock reached b1"
+	jq '.spec.ingress[0].from[0].ipBlock.except = ["'"$OUTSIDE_IP"'/32"]' "$dir/np.json" \
+		>"$dir/np.json.tmp"
+	mv "$dir/np.json.tmp" "$dir/np.json"
+	sleep 0.5
+	tcp_ask outside "$NODE_IP" 30080 >/dev/null 2>&1 &&
+		fail "the excepted outside client reached b1 through the NodePort"
+	(($(verdict_packets n1 drop-policy-ingress) >= 2)) ||
+		fail "ingress drops not counted: $(verdict_packets n1 drop-policy-ingress)"
+}

@@ -238,14 +238,15 @@ test_agent_restart_keeps_service_flows_and_maps() {
 		fail "a service deleted while the agent was down is still programmed"
 }
 
-# sluice ct list shows both directions of a flow; flush empties the table.
+# sluice ct list shows a translated flow's entries (service, the translated flow
+# policy passed, the reply); flush empties the table.
 test_conntrack_list_and_flush() {
 	svc_node 1
 	svc_write n1 web 10.96.0.80 80 8080 TCP b1
 	svc_wait n1 10.96.0.80 1
 	tcp_ask client 10.96.0.80 80 >/dev/null
 	[[ $(sluice_cli n1 -j ct list | jq -c '[.[] | .direction] | sort | unique') == \
-		'["reply","service"]' ]] || fail "ct list: $(sluice_cli n1 ct list)"
+		'["forward","reply","service"]' ]] || fail "ct list: $(sluice_cli n1 ct list)"
 	[[ $(sluice_cli n1 -j ct list | jq -r '.[] | select(.direction == "reply") | .reply_from') == \
 		10.96.0.80:80 ]] || fail "reply entry does not name the VIP"
 	(($(sluice_cli n1 -j ct flush | jq .removed) >= 2)) || fail "flush removed nothing"

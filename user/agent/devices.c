@@ -71,15 +71,16 @@ static int addr_cmp(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct in_addr));
 }
 
-int devices_read_addrs(struct devices *d, bool *changed)
+/* IPv4 addresses of the devices named in only (NULL: of every device), sorted. */
+static int read_ipv4(const struct devices *only, struct in_addr *addrs, size_t max, size_t *n)
 {
-	struct in_addr addrs[DEVICE_ADDRS_MAX];
 	struct nl_sock *sk = nl_socket_alloc();
 	struct nl_cache *cache = NULL;
 	struct nl_object *obj;
-	size_t n = 0, i;
+	size_t i;
 	int err, ifindex;
 
+	*n = 0;
 	if (!sk || nl_connect(sk, NETLINK_ROUTE) || rtnl_addr_alloc_cache(sk, &cache)) {
 		err = -EIO;
 		goto out;
@@ -87,22 +88,18 @@ int devices_read_addrs(struct devices *d, bool *changed)
 	for (obj = nl_cache_get_first(cache); obj; obj = nl_cache_get_next(obj)) {
 		struct rtnl_addr *a = (struct rtnl_addr *)obj;
 		struct nl_addr *local = rtnl_addr_get_local(a);
+		bool wanted = !only;
 
 		if (rtnl_addr_get_family(a) != AF_INET || !local ||
-		    nl_addr_get_len(local) != IPV4_LEN || n == DEVICE_ADDRS_MAX)
+		    nl_addr_get_len(local) != IPV4_LEN || *n == max)
 			continue;
 		ifindex = rtnl_addr_get_ifindex(a);
-		for (i = 0; i < d->n; i++) {
-			if ((int)if_nametoindex(d->names[i]) == ifindex) {
-				memcpy(&addrs[n++], nl_addr_get_binary_addr(local), IPV4_LEN);
-				break;
-			}
-		}
+		for (i = 0; only && i < only->n && !wanted; i++)
+			wanted = (int)if_nametoindex(only->names[i]) == ifindex;
+		if (wanted)
+			memcpy(&addrs[(*n)++], nl_addr_get_binary_addr(local), IPV4_LEN);
 	}
-	qsort(addrs, n, sizeof(addrs[0]), addr_cmp);
-	*changed = n != d->n_addrs || memcmp(addrs, d->addrs, n * sizeof(addrs[0]));
-	memcpy(d->addrs, addrs, n * sizeof(addrs[0]));
-	d->n_addrs = n;
+	qsort(addrs, *n, sizeof(addrs[0]), addr_cmp);
 	err = 0;
 out:
 	if (cache)
@@ -110,4 +107,32 @@ out:
 	if (sk)
 		nl_socket_free(sk);
 	return err;
+}
+
+int devices_read_addrs(struct devices *d, bool *changed)
+{
+	struct in_addr addrs[DEVICE_ADDRS_MAX];
+	size_t n;
+	int err = read_ipv4(d, addrs, DEVICE_ADDRS_MAX, &n);
+
+	if (err)
+		return err;
+	*changed = n != d->n_addrs || memcmp(addrs, d->addrs, n * sizeof(addrs[0]));
+	memcpy(d->addrs, addrs, n * sizeof(addrs[0]));
+	d->n_addrs = n;
+	return 0;
+}
+
+int host_addrs_read(struct host_addrs *h, bool *changed)
+{
+	struct in_addr addrs[HOST_ADDRS_MAX];
+	size_t n;
+	int err = read_ipv4(NULL, addrs, HOST_ADDRS_MAX, &n);
+
+	if (err)
+		return err;
+	*changed = n != h->n || memcmp(addrs, h->addrs, n * sizeof(addrs[0]));
+	memcpy(h->addrs, addrs, n * sizeof(addrs[0]));
+	h->n = n;
+	return 0;
 }

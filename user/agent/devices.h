@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The node's own devices (--devices): where traffic from outside the node
- * arrives, and whose IPv4 addresses NodePorts listen on.
+ * arrives, and whose IPv4 addresses NodePorts listen on; and the node's
+ * addresses on every device, which NetworkPolicy knows as the node itself.
  */
 #ifndef SLUICE_DEVICES_H
 #define SLUICE_DEVICES_H
@@ -31,5 +32,16 @@ bool devices_parse(struct devices *d, const char *list, char *why, size_t why_le
 int devices_attach(const struct devices *d, const struct sluice_pins *pins);
 /* Reads the devices' IPv4 addresses (sorted); *changed says whether they differ from before. */
 int devices_read_addrs(struct devices *d, bool *changed);
+
+/* Most addresses of the node's own kept: loopback, uplinks, tunnels, secondaries. */
+#define HOST_ADDRS_MAX 64
+
+/* Every IPv4 address of the node, on any device: traffic from them is the node's. */
+struct host_addrs {
+	struct in_addr addrs[HOST_ADDRS_MAX];
+	size_t n;
+};
+
+int host_addrs_read(struct host_addrs *h, bool *changed);
 
 #endif

@@ -16,6 +16,8 @@
 #define EXIT_USAGE 2
 /* cli_parse(): usage was asked for and printed; the command is done. */
 #define CLI_HELP (-1)
+/* The first value a command's own long-only options may take (globals use those below). */
+#define CLI_OPT_OWN 0x200
 /* What a command returns for a cli_parse() result that ends it. */
 #define CLI_EXIT(ret) ((ret) == CLI_HELP ? EXIT_OK : (ret))
 
@@ -74,5 +76,8 @@ int cmd_stats(struct cli *cli, int argc, char **argv);
 int cmd_uninstall(struct cli *cli, int argc, char **argv);
 int cmd_service(struct cli *cli, int argc, char **argv);
 int cmd_ct(struct cli *cli, int argc, char **argv);
+int cmd_policy(struct cli *cli, int argc, char **argv);
+int cmd_identity(struct cli *cli, int argc, char **argv);
+int cmd_monitor(struct cli *cli, int argc, char **argv);
 
 #endif

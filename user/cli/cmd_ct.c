@@ -13,7 +13,8 @@
 
 static const char usage[] =
 	"Usage: sluice ct { list | flush } [--bpffs DIR] [-j]\n"
-	"  list    every tracked flow direction: tuple, frontend, backend, time left\n"
+	"  list    every tracked flow direction (service: translated; forward: passed\n"
+	"          policy untranslated; reply: the way back), frontend, backend, time left\n"
 	"  flush   remove every entry (established flows re-pick a backend)\n";
 
 /* Nanoseconds per second: entries expire in CLOCK_MONOTONIC nanoseconds. */
@@ -50,16 +51,18 @@ static void tuple(const struct sluice_ct4_key *k, char *src, char *dst, size_t l
 static void entry_out(struct cli *cli, cJSON *arr, const struct sluice_ct4_key *k,
 		      const struct sluice_ct4_value *v, __u64 now)
 {
-	char src[32], dst[32], nat[32], a[INET_ADDRSTRLEN];
+	char src[32], dst[32], nat_text[32], a[INET_ADDRSTRLEN];
 	long left = v->expires_ns > now ? (long)((v->expires_ns - now) / NSEC_PER_SEC) : 0;
-	const char *dir = k->dir == SLUICE_CT_REPLY ? "reply" : "service";
+	const char *dir = k->dir == SLUICE_CT_REPLY ? "reply" :
+			  k->dir == SLUICE_CT_FORWARD ? "forward" : "service";
+	bool nat = k->dir == SLUICE_CT_REPLY && (v->flags & SLUICE_CT_F_NAT);
 	const char *proto = k->proto == IPPROTO_UDP ? "udp" : "tcp";
 	const char *state = v->flags & SLUICE_CT_F_CLOSING ? "closing" :
 			    v->flags & SLUICE_CT_F_ESTABLISHED ? "established" : "new";
 
 	tuple(k, src, dst, sizeof(src));
 	inet_ntop(AF_INET, &v->nat_addr, a, sizeof(a));
-	snprintf(nat, sizeof(nat), "%s:%u", a, ntohs(v->nat_port));
+	snprintf(nat_text, sizeof(nat_text), "%s:%u", a, ntohs(v->nat_port));
 	if (cli->json) {
 		cJSON *o = cJSON_CreateObject();
 
@@ -69,8 +72,8 @@ static void entry_out(struct cli *cli, cJSON *arr, const struct sluice_ct4_key *
 		cJSON_AddStringToObject(o, "destination", dst);
 		cJSON_AddNumberToObject(o, "frontend_id", v->svc_id);
 		cJSON_AddNumberToObject(o, "backend_id", v->backend_id);
-		if (k->dir == SLUICE_CT_REPLY)
-			cJSON_AddStringToObject(o, "reply_from", nat);
+		if (nat)
+			cJSON_AddStringToObject(o, "reply_from", nat_text);
 		cJSON_AddStringToObject(o, "state", state);
 		cJSON_AddBoolToObject(o, "hairpin", v->flags & SLUICE_CT_F_HAIRPIN);
 		cJSON_AddNumberToObject(o, "expires_in", (double)left);
@@ -78,7 +81,7 @@ static void entry_out(struct cli *cli, cJSON *arr, const struct sluice_ct4_key *
 		return;
 	}
 	printf("%-8s %-5s %-22s %-22s %-8u %-8u %-22s %-12s %ld%s\n", dir, proto, src, dst,
-	       v->svc_id, v->backend_id, k->dir == SLUICE_CT_REPLY ? nat : "-", state, left,
+	       v->svc_id, v->backend_id, nat ? nat_text : "-", state, left,
 	       v->flags & SLUICE_CT_F_HAIRPIN ? " hairpin" : "");
 }
 

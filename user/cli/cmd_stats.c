@@ -46,9 +46,9 @@ static int stats_show(struct cli *cli, int argc, char **argv)
 		}
 		p_json(cli, arr);
 	} else {
-		printf("%-16s %14s %16s\n", "VERDICT", "PACKETS", "BYTES");
+		printf("%-20s %14s %16s\n", "VERDICT", "PACKETS", "BYTES");
 		for (v = 0; v < SLUICE_VERDICT_MAX; v++)
-			printf("%-16s %14llu %16llu\n", verdict_name(v),
+			printf("%-20s %14llu %16llu\n", verdict_name(v),
 			       (unsigned long long)sum[v].packets, (unsigned long long)sum[v].bytes);
 	}
 	return EXIT_OK;

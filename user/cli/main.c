@@ -8,15 +8,19 @@
 
 static const char usage[] =
 	"Usage: sluice [OPTIONS] OBJECT [VERB] [ARGS]\n"
-	"  OBJECT := { agent | status | endpoint | service | ct | stats | uninstall | version |\n"
-	"             help }\n"
+	"  OBJECT := { agent | status | endpoint | service | ct | stats | policy | identity |\n"
+	"             monitor | uninstall | version | help }\n"
 	"\n"
-	"  sluice agent --node-name NAME [--manifests DIR]   run the node agent\n"
+	"  sluice agent --node-name NAME [--kubeconfig FILE | --in-cluster] [--manifests DIR]\n"
+	"                                                    run the node agent\n"
 	"  sluice status                                     is the node's datapath ready?\n"
 	"  sluice endpoint list                              pods on this node\n"
 	"  sluice service list                               frontends and their backends\n"
 	"  sluice ct { list | flush }                        connection tracking\n"
 	"  sluice stats show                                 datapath verdict counters\n"
+	"  sluice policy get NAMESPACE/POD                   a pod's NetworkPolicy rules, drops\n"
+	"  sluice identity list                              security identities\n"
+	"  sluice monitor [--allowed]                        stream drops (and allowed flows)\n"
 	"  sluice uninstall                                  detach and remove every pin\n"
 	"  sluice version                                    build and ABI version\n"
 	"\n"
@@ -65,6 +69,9 @@ static const struct cli_cmd commands[] = {
 	{ "service", cmd_service, "frontends and their backends" },
 	{ "ct", cmd_ct, "connection tracking" },
 	{ "stats", cmd_stats, "datapath verdict counters" },
+	{ "policy", cmd_policy, "a pod's NetworkPolicy rules and drops" },
+	{ "identity", cmd_identity, "security identities" },
+	{ "monitor", cmd_monitor, "stream drops and allowed flows" },
 	{ "uninstall", cmd_uninstall, "detach and remove every pin" },
 	{ "version", cmd_version, "build and ABI version" },
 	{ "help", cmd_help, "this help" },

@@ -121,3 +121,8 @@ bool k8s_ipv6(const char *s)
 
 	return inet_pton(AF_INET6, s, &a) == 1;
 }
+
+const cJSON *k8s_list(const cJSON *v)
+{
+	return cJSON_IsArray(v) ? v : NULL;
+}

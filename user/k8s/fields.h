@@ -12,6 +12,8 @@
 /* Room for a reason an object was refused. */
 #define K8S_WHY_LEN 256
 
+/* v if it is a list, else NULL: for walking optional lists with cJSON_ArrayForEach. */
+const cJSON *k8s_list(const cJSON *v);
 /* The child at a dotted path ("spec.ports"), or NULL. */
 const cJSON *k8s_get(const cJSON *obj, const char *path);
 /* A string at path, or def when absent; NULL (and why) when present but not a string. */

@@ -205,7 +205,8 @@ int pol_compute(const struct pol_model *m, size_t pod, struct pol_result *r)
 	}
 	/* The node reaches its pods whatever the policy: kubelet probes come from it. */
 	if (r->ingress && !err)
-		err = add(&r->in, IDENTITY_HOST, POL_PROTO_ANY, PORT_FIRST, PORT_LAST, UINT32_MAX);
+		err = add(&r->in, IDENTITY_HOST, POL_PROTO_ANY, PORT_FIRST, PORT_LAST,
+			  POL_POLICY_BUILTIN);
 	if (err) {
 		pol_result_free(r);
 		return err;

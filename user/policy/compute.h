@@ -15,6 +15,8 @@
 
 #include "policy/model.h"
 
+/* The policy of an entry sluice adds itself (the node's access to its pods). */
+#define POL_POLICY_BUILTIN UINT32_MAX
 /* Protocol "any" in an entry (no ports in the rule). */
 #define POL_PROTO_ANY 0
 
@@ -22,7 +24,7 @@ struct pol_entry {
 	uint32_t identity;	/* IDENTITY_ANY for every peer */
 	uint8_t proto;		/* IPPROTO_*, or POL_PROTO_ANY (then every port) */
 	uint16_t lo, hi;	/* port range, host order */
-	uint32_t policy;	/* index in the model of the policy that allows it */
+	uint32_t policy;	/* the allowing policy (model index), or POL_POLICY_BUILTIN */
 };
 
 struct pol_entries {

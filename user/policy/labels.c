@@ -76,6 +76,30 @@ int labels_copy(const struct labels *src, struct labels *dst)
 	return 0;
 }
 
+int labels_set(struct labels *l, const char *key, const char *value)
+{
+	struct label probe = { .key = (char *)key }, *hit = NULL, *items;
+	char *v = strdup(value), *k = NULL;
+
+	if (l->n)
+		hit = bsearch(&probe, l->items, l->n, sizeof(*l->items), label_cmp);
+	if (v && hit) {
+		free(hit->value);
+		hit->value = v;
+		return 0;
+	}
+	items = v ? realloc(l->items, (l->n + 1) * sizeof(*items)) : NULL;
+	if (items)
+		l->items = items;
+	if (!items || !(k = strdup(key))) {
+		free(v);
+		return -ENOMEM;
+	}
+	items[l->n++] = (struct label){ .key = k, .value = v };
+	qsort(items, l->n, sizeof(*items), label_cmp);
+	return 0;
+}
+
 const char *labels_get(const struct labels *l, const char *key)
 {
 	struct label probe = { .key = (char *)key }, *hit;

@@ -21,6 +21,8 @@ struct labels {
 int labels_from_json(const cJSON *obj, struct labels *out);
 void labels_free(struct labels *l);
 int labels_copy(const struct labels *src, struct labels *dst);
+/* Sets key to value, adding it when absent. 0 or -ENOMEM. */
+int labels_set(struct labels *l, const char *key, const char *value);
 /* The value of key, or NULL. */
 const char *labels_get(const struct labels *l, const char *key);
 int labels_cmp(const struct labels *a, const struct labels *b);
