@@ -14,6 +14,7 @@ static const char usage[] =
 	"                    [--manifests DIR] [--bpffs DIR] [-v]\n"
 	"                    [--devices DEV[,DEV]] [--socket-lb on|off] [--cgroup-root DIR]\n"
 	"                    [--maglev-table-size PRIME] [--map-entries MAP=N]...\n"
+	"                    [--metrics-address HOST:PORT|off]\n"
 	"  --node-name NAME         this node's Kubernetes name (default: $NODE_NAME)\n"
 	"  --kubeconfig FILE        list and watch the Kubernetes API of FILE's current context\n"
 	"  --in-cluster             the same with the pod's service account (in a DaemonSet)\n"
@@ -27,14 +28,16 @@ static const char usage[] =
 	"  --cgroup-root DIR        cgroup of the socket hooks (default: the cgroup2 mount)\n"
 	"  --maglev-table-size N    slots per service's Maglev table, a prime (default 1021)\n"
 	"  --map-entries MAP=N      capacity of one map, e.g. sluice_ct4=1000000; a pinned\n"
-	"                           map of another size is migrated with its entries\n";
+	"                           map of another size is migrated with its entries\n"
+	"  --metrics-address A      serve /healthz and /metrics on A: IPv4:PORT, [IPv6]:PORT\n"
+	"                           or off (default " METRICS_ADDRESS_DEFAULT ")\n";
 
 /* Bounds on the Maglev table size: enough slots to spread, small enough to fit. */
 #define MAGLEV_SIZE_MIN 7
 #define MAGLEV_SIZE_MAX 65521
 
 enum {
-	OPT_NODE_NAME = 0x200,
+	OPT_NODE_NAME = CLI_OPT_OWN,
 	OPT_MANIFESTS,
 	OPT_MAGLEV_SIZE,
 	OPT_MAP_ENTRIES,
@@ -43,6 +46,7 @@ enum {
 	OPT_CGROUP_ROOT,
 	OPT_KUBECONFIG,
 	OPT_IN_CLUSTER,
+	OPT_METRICS_ADDRESS,
 };
 
 struct agent_opts {
@@ -63,6 +67,7 @@ static const struct option agent_options[] = {
 	{ "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
 	{ "kubeconfig", required_argument, NULL, OPT_KUBECONFIG },
 	{ "in-cluster", no_argument, NULL, OPT_IN_CLUSTER },
+	{ "metrics-address", required_argument, NULL, OPT_METRICS_ADDRESS },
 	{ 0 },
 };
 
@@ -146,6 +151,14 @@ static int agent_set(void *ctx, int opt, const char *arg)
 	case OPT_IN_CLUSTER:
 		o->in_cluster = true;
 		return 0;
+	case OPT_METRICS_ADDRESS: {
+		char why[128];
+
+		if (!metrics_addr_parse(arg, &o->d.metrics, why, sizeof(why)))
+			return 0;
+		p_err(o->cli, "--metrics-address: %s", why);
+		return EXIT_USAGE;
+	}
 	case OPT_DEVICES: {
 		char why[128];
 
@@ -211,8 +224,12 @@ int cmd_agent(struct cli *cli, int argc, char **argv)
 		},
 		.cli = cli,
 	};
+	char why[128];
 	int ret, first;
 
+	/* The default is a constant: it always parses. */
+	if (metrics_addr_parse(METRICS_ADDRESS_DEFAULT, &o.d.metrics, why, sizeof(why)))
+		return EXIT_FAIL;
 	ret = cli_parse(cli, argc, argv, agent_options, agent_set, &o, usage, &first);
 	if (ret)
 		return CLI_EXIT(ret);

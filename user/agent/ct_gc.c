@@ -24,7 +24,7 @@ static __u64 monotonic_ns(void)
  * Reads the map in batches and deletes afterwards: deleting while walking
  * a hash map with get_next_key would restart the walk at every delete.
  */
-long ct_gc_pass(int ct_fd)
+long ct_gc_pass(int ct_fd, unsigned long *left)
 {
 	struct sluice_ct4_key *keys = calloc(CT_GC_BATCH, sizeof(*keys));
 	struct sluice_ct4_value *vals = calloc(CT_GC_BATCH, sizeof(*vals));
@@ -32,6 +32,7 @@ long ct_gc_pass(int ct_fd)
 	size_t n_expired = 0, cap = 0;
 	__u64 now = monotonic_ns(), batch = 0;
 	bool first = true, done = false;
+	unsigned long seen = 0;
 	long removed = 0;
 	int err = 0;
 	__u32 i;
@@ -52,6 +53,7 @@ long ct_gc_pass(int ct_fd)
 			done = true;
 		}
 		first = false;
+		seen += count;
 		for (i = 0; i < count; i++) {
 			if (vals[i].expires_ns >= now)
 				continue;
@@ -71,6 +73,8 @@ long ct_gc_pass(int ct_fd)
 	}
 	for (i = 0; i < n_expired; i++)
 		removed += !bpf_map_delete_elem(ct_fd, &expired[i]);
+	if (left)
+		*left = seen - (unsigned long)removed;
 out:
 	free(keys);
 	free(vals);

@@ -18,10 +18,13 @@
 #include "agent/ct_gc.h"
 #include "agent/daemon.h"
 #include "agent/endpoint_sync.h"
+#include "agent/metrics.h"
+#include "agent/policies.h"
 #include "agent/services.h"
 #include "agent/sock_lb.h"
 #include "k8s/api_source.h"
 #include "k8s/manifest.h"
+#include "lib/agent_notify.h"
 #include "lib/agent_state.h"
 #include "lib/field.h"
 #include "lib/log.h"
@@ -37,8 +40,14 @@
 /* Milliseconds per second and nanoseconds per millisecond. */
 #define MS_PER_S 1000
 #define NS_PER_MS 1000000ULL
+/* Nanoseconds per second, as a double for durations. */
+#define NS_PER_S_F 1e9
+_Static_assert(CT_GC_MS == METRICS_MAP_COUNT_S * MS_PER_S,
+	       "maps are counted with the conntrack GC pass, as /metrics says");
+/* CNI requests answered by one flush; more wait for the next loop. */
+#define NOTIFY_BATCH_MAX 64
 
-enum { POLL_SIGNAL, POLL_MANIFESTS, POLL_API, POLL_COUNT };
+enum { POLL_SIGNAL, POLL_MANIFESTS, POLL_API, POLL_NOTIFY, POLL_COUNT };
 
 struct daemon {
 	const struct sluice_pins *pins;
@@ -48,6 +57,10 @@ struct daemon {
 	struct sluice_agent_state st;
 	struct services svc;
 	bool svc_open;
+	struct policies pol;
+	bool pol_open;
+	int notify_fd;			/* the CNI plugin's requests; -1 until the first sync */
+	struct host_addrs host;		/* the node's addresses, as policy last got them */
 	struct manifest_source *manifests;
 	bool manifests_synced;
 	struct api_source *api;
@@ -55,6 +68,8 @@ struct daemon {
 	bool first_sync_done;	/* every configured source has delivered everything */
 	__u64 next_endpoint_sync, next_ct_gc;
 	struct devices devices;		/* with the addresses last read */
+	struct metrics_server *metrics;	/* NULL: --metrics-address off */
+	struct metrics_snapshot snap;	/* what it last published, histograms included */
 };
 
 static __u64 now_ms(void)
@@ -73,7 +88,16 @@ static __u64 realtime_ns(void)
 	return (__u64)ts.tv_sec * MS_PER_S * NS_PER_MS + (__u64)ts.tv_nsec;
 }
 
-static int sync_endpoints(const struct sluice_pins *pins)
+/* CLOCK_MONOTONIC in seconds, for timing reconciles. */
+static double monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / NS_PER_S_F;
+}
+
+static int sync_endpoints(const struct sluice_pins *pins, struct policies *pol)
 {
 	struct endpoint_sync_result r;
 	int err = endpoint_sync(pins, &r);
@@ -85,17 +109,25 @@ static int sync_endpoints(const struct sluice_pins *pins)
 	if (r.reattached || r.removed || r.failed)
 		pr_info("endpoint sync: %u in step, %u re-attached, %u stale removed, %u failed",
 			r.kept, r.reattached, r.removed, r.failed);
+	if (r.removed && pol)
+		policies_touch(pol);
 	return 0;
 }
 
 static void ct_gc(struct daemon *d)
 {
-	long n = ct_gc_pass(bpf_map__fd(d->dp.pod->maps.SLUICE_MAP_CT4));
+	unsigned long left = 0;
+	long n = ct_gc_pass(bpf_map__fd(d->dp.pod->maps.SLUICE_MAP_CT4), &left);
 
 	if (n < 0)
 		pr_warn("conntrack GC failed: %s", strerror((int)-n));
 	else if (n)
 		pr_debug("conntrack GC: %ld expired entries removed", n);
+	if (n > 0)
+		d->snap.ct_gc_removed += (__u64)n;
+	/* Map counts for /metrics ride on this pass; sluice_ct4's is the one it just made. */
+	if (d->metrics)
+		metrics_count_maps(&d->snap, d->pins, n < 0 ? -1 : (long)left);
 }
 
 /* SIGTERM and SIGINT arrive through a file descriptor so the loop can poll. */
@@ -118,6 +150,7 @@ static void on_event(void *ctx, enum k8s_event_type type, enum k8s_kind kind, co
 	struct daemon *d = ctx;
 
 	services_event(&d->svc, type, kind, obj);
+	policies_event(&d->pol, type, kind, obj);
 }
 
 static void on_manifests_synced(void *ctx)
@@ -157,6 +190,18 @@ static int record_self(struct daemon *d)
 	return err;
 }
 
+/* A services flush; one that had work is timed for /metrics. */
+static int flush_services(struct daemon *d)
+{
+	bool work = services_pending(&d->svc);
+	double t0 = monotonic_s();
+	int err = services_flush(&d->svc);
+
+	if (work)
+		metrics_histogram_observe(&d->snap.reconcile[METRICS_SERVICE], monotonic_s() - t0);
+	return err;
+}
+
 /* NodePorts follow the devices' addresses. */
 static void refresh_node_addrs(struct daemon *d)
 {
@@ -166,7 +211,57 @@ static void refresh_node_addrs(struct daemon *d)
 		return;
 	pr_info("node addresses changed: %zu on %zu devices", d->devices.n_addrs, d->devices.n);
 	services_set_node_addrs(&d->svc, d->devices.addrs, d->devices.n_addrs);
-	services_flush(&d->svc);
+	flush_services(d);
+}
+
+/* Traffic from any of the node's addresses is the node's to policy. */
+static void refresh_host_addrs(struct daemon *d)
+{
+	bool changed;
+	int err = host_addrs_read(&d->host, &changed);
+
+	if (err)
+		pr_warn("cannot read the node's addresses: %s", strerror(-err));
+	else if (changed)
+		policies_set_host_addrs(&d->pol, d->host.addrs, d->host.n);
+}
+
+/*
+ * Policy is programmed only once every source has synced: from partial
+ * caches it would open what the tables a previous agent left still close.
+ * An agent without a source leaves them as they are. Failures are logged;
+ * the tables that could not be written keep their last policy.
+ */
+static int flush_policy(struct daemon *d)
+{
+	unsigned long flushes = d->pol.stats.flushes;
+	double t0 = monotonic_s();
+	int err;
+
+	if (!d->first_sync_done || (!d->opts->manifests && !d->opts->api))
+		return 0;
+	err = policies_flush(&d->pol);
+	if (d->pol.stats.flushes != flushes)
+		metrics_histogram_observe(&d->snap.reconcile[METRICS_POLICY], monotonic_s() - t0);
+	return err;
+}
+
+/*
+ * Answers the CNI plugin once the endpoints it added have their policy;
+ * requests waiting together share one flush.
+ */
+static void serve_notify(struct daemon *d)
+{
+	int fds[NOTIFY_BATCH_MAX], n = 0, fd, err, i;
+
+	while (n < NOTIFY_BATCH_MAX && (fd = agent_notify_accept(d->notify_fd)) >= 0)
+		fds[n++] = fd;
+	if (!n)
+		return;
+	policies_touch(&d->pol);
+	err = flush_policy(d);
+	for (i = 0; i < n; i++)
+		agent_notify_reply(fds[i], err);
 }
 
 /* Attaches or detaches the socket hooks as --socket-lb says. */
@@ -196,13 +291,20 @@ static int socket_lb(struct daemon *d)
  */
 static int finish_first_sync(struct daemon *d)
 {
-	int err = services_flush(&d->svc);
+	int err = flush_services(d);
 
 	if (d->opts->manifests || d->opts->api)
 		lb_writer_prune_unclaimed(&d->svc.writer);
 	if (err)
 		return err;
 	d->first_sync_done = true;
+	flush_policy(d);
+	d->notify_fd = agent_notify_listen(d->pins);
+	if (d->notify_fd < 0) {
+		err = d->notify_fd;
+		pr_err("cannot listen for the CNI plugin: %s", strerror(-err));
+		return err;
+	}
 	d->st.synced_ns = realtime_ns();
 	err = agent_state_write_fd(d->state_fd, &d->st);
 	if (!err)
@@ -222,7 +324,7 @@ static int first_sync(struct daemon *d)
 	struct k8s_sink sink = { .event = on_event, .ctx = d };
 	int err;
 
-	err = sync_endpoints(d->pins);
+	err = sync_endpoints(d->pins, NULL);
 	if (err)
 		return err;
 	err = services_open(&d->svc, d->pins, d->opts->load.maglev_size, d->opts->node_name);
@@ -231,6 +333,13 @@ static int first_sync(struct daemon *d)
 		return err;
 	}
 	d->svc_open = true;
+	err = policies_open(&d->pol, d->pins);
+	if (err) {
+		pr_err("cannot open the policy maps: %s", strerror(-err));
+		return err;
+	}
+	d->pol_open = true;
+	refresh_host_addrs(d);
 	if (d->devices.n) {
 		err = devices_attach(&d->devices, d->pins);
 		if (err)
@@ -253,9 +362,35 @@ static int first_sync(struct daemon *d)
 		/* The manifests' services work meanwhile; nothing is pruned yet. */
 		pr_info("node %s: waiting for the Kubernetes API's first lists",
 			d->opts->node_name);
-		return services_flush(&d->svc);
+		return flush_services(d);
 	}
 	return finish_first_sync(d);
+}
+
+/* Why /healthz is not ok yet. */
+static const char *not_ready_why(const struct daemon *d)
+{
+	if (!d->svc_open || !d->pol_open)
+		return "loading and pinning the datapath";
+	if (d->opts->api && !d->api_synced)
+		return "waiting for the Kubernetes API's first lists";
+	if (d->opts->manifests && !d->manifests_synced)
+		return "waiting for the manifest directory";
+	return "finishing the first sync";
+}
+
+/* Hands /healthz and /metrics the loop's state; cheap enough for every pass. */
+static void publish_metrics(struct daemon *d)
+{
+	if (!d->metrics)
+		return;
+	d->snap.ready = d->first_sync_done;
+	snprintf(d->snap.why, sizeof(d->snap.why), "%s",
+		 d->first_sync_done ? "" : not_ready_why(d));
+	metrics_snapshot_caches(&d->snap, d->svc_open ? &d->svc : NULL,
+				d->pol_open ? &d->pol : NULL);
+	metrics_snapshot_api(&d->snap, d->api);
+	metrics_publish(d->metrics, &d->snap);
 }
 
 /* Periodic work that is due; returns the milliseconds until the next is. */
@@ -264,8 +399,10 @@ static int periodic(struct daemon *d)
 	__u64 now = now_ms(), next;
 
 	if (now >= d->next_endpoint_sync) {
-		sync_endpoints(d->pins);
+		sync_endpoints(d->pins, &d->pol);
 		refresh_node_addrs(d);
+		refresh_host_addrs(d);
+		flush_policy(d);
 		d->next_endpoint_sync = now + ENDPOINT_SYNC_MS;
 	}
 	if (now >= d->next_ct_gc) {
@@ -283,14 +420,20 @@ static int serve(struct daemon *d)
 		[POLL_MANIFESTS] = { .fd = d->manifests ? manifest_source_fd(d->manifests) : -1,
 				     .events = POLLIN },
 		[POLL_API] = { .fd = d->api ? api_source_fd(d->api) : -1, .events = POLLIN },
+		[POLL_NOTIFY] = { .fd = d->notify_fd, .events = POLLIN },
 	};
 	struct signalfd_siginfo si;
-	int n, err;
+	int n, err, timeout;
 
 	d->next_endpoint_sync = now_ms() + ENDPOINT_SYNC_MS;
 	d->next_ct_gc = now_ms() + CT_GC_MS;
+	/* /metrics has map counts from the start; later ones come with the GC passes. */
+	if (d->metrics)
+		metrics_count_maps(&d->snap, d->pins, -1);
 	for (;;) {
-		n = poll(pfd, POLL_COUNT, periodic(d));
+		timeout = periodic(d);
+		publish_metrics(d);
+		n = poll(pfd, POLL_COUNT, timeout);
 		if (n < 0 && errno != EINTR) {
 			pr_err("poll: %s", strerror(errno));
 			return -errno;
@@ -304,24 +447,30 @@ static int serve(struct daemon *d)
 		if (n > 0 && (pfd[POLL_MANIFESTS].revents & POLLIN)) {
 			if (manifest_source_process(d->manifests))
 				pfd[POLL_MANIFESTS].fd = -1;
-			services_flush(&d->svc);
+			flush_services(d);
+			flush_policy(d);
 		}
 		if (n > 0 && (pfd[POLL_API].revents & POLLIN)) {
 			if (api_source_process(d->api))
 				pfd[POLL_API].fd = -1;
-			services_flush(&d->svc);
+			flush_services(d);
+			flush_policy(d);
 		}
 		if (!d->first_sync_done && sources_synced(d)) {
 			err = finish_first_sync(d);
 			if (err)
 				return err;
+			pfd[POLL_NOTIFY].fd = d->notify_fd;
 		}
+		if (n > 0 && (pfd[POLL_NOTIFY].revents & POLLIN))
+			serve_notify(d);
 	}
 }
 
 int daemon_run(const struct sluice_pins *pins, const struct daemon_opts *opts)
 {
-	struct daemon d = { .pins = pins, .opts = opts, .sfd = -1, .devices = opts->devices };
+	struct daemon d = { .pins = pins, .opts = opts, .sfd = -1, .notify_fd = -1,
+			    .devices = opts->devices };
 	int err;
 
 	d.lock_fd = loader_lock(pins);
@@ -338,6 +487,17 @@ int daemon_run(const struct sluice_pins *pins, const struct daemon_opts *opts)
 		pr_err("cannot set up signal handling: %s", strerror(-err));
 		goto out;
 	}
+	/*
+	 * After signals are blocked, so the server's thread never takes them;
+	 * before anything is pinned, so a port already taken stops the agent first.
+	 */
+	d.snap.start_time = (double)realtime_ns() / NS_PER_S_F;
+	if (!opts->metrics.off) {
+		err = metrics_server_start(&opts->metrics, pins, &d.metrics);
+		if (err)
+			goto out;
+		publish_metrics(&d);
+	}
 	err = loader_load(pins, &opts->load, &d.dp);
 	if (err)
 		goto out;
@@ -353,9 +513,14 @@ int daemon_run(const struct sluice_pins *pins, const struct daemon_opts *opts)
 	d.st.pid = 0;
 	agent_state_write_fd(d.state_fd, &d.st);
 out:
+	metrics_server_stop(d.metrics);
 	if (d.manifests)
 		manifest_source_close(d.manifests);
 	api_source_close(d.api);
+	if (d.notify_fd >= 0)
+		close(d.notify_fd);
+	if (d.pol_open)
+		policies_close(&d.pol);
 	if (d.svc_open)
 		services_close(&d.svc);
 	loader_unload(&d.dp);

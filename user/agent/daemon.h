@@ -5,6 +5,7 @@
 
 #include "agent/devices.h"
 #include "agent/loader.h"
+#include "agent/metrics.h"
 #include "k8s/api_config.h"
 #include "lib/pins.h"
 
@@ -16,6 +17,7 @@ struct daemon_opts {
 	bool socket_lb;			/* --socket-lb on */
 	const char *cgroup_root;	/* --cgroup-root; NULL: the cgroup2 mount */
 	struct loader_opts load;
+	struct metrics_addr metrics;	/* --metrics-address; off: no HTTP server */
 };
 
 /* Runs until SIGTERM or SIGINT; 0 on a clean stop. */

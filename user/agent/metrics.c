@@ -1,0 +1,994 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <microhttpd.h>
+
+#include "agent/metrics.h"
+#include "agent/policies.h"
+#include "agent/services.h"
+#include "cli/cli.h"
+#include "k8s/api_source.h"
+#include "lib/agent_state.h"
+#include "lib/log.h"
+#include "lib/verdict_names.h"
+
+/* Connections served at once: a scraper and two probes, with room to spare. */
+#define METRICS_CONNECTIONS_MAX 16
+/* Seconds an idle connection is kept. */
+#define METRICS_IDLE_S 10
+/* Pending connections the kernel queues before the server accepts them. */
+#define METRICS_BACKLOG 16
+/* Bytes of keys and values one batch lookup reads at most. */
+#define WALK_BATCH_BYTES (1 << 20)
+/* Entries per batch lookup: at least this many, at most the next. */
+#define WALK_BATCH_MIN 16
+#define WALK_BATCH_MAX 4096
+/* The kernel's "operation not supported" for a map without batch operations. */
+#define ENOTSUPP_KERNEL 524
+/* Bytes of a ring buffer position (an unsigned long in the kernel's pages). */
+#define RING_POS_T unsigned long
+
+#define TEXT_PLAIN "text/plain; charset=utf-8"
+/* The Prometheus text exposition format. */
+#define TEXT_PROMETHEUS "text/plain; version=0.0.4; charset=utf-8"
+
+/* --metrics-address */
+
+int metrics_addr_parse(const char *arg, struct metrics_addr *a, char *why, size_t why_len)
+{
+	char host[INET6_ADDRSTRLEN], norm[INET6_ADDRSTRLEN];
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&a->sa;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&a->sa;
+	const char *port_s, *end;
+	unsigned long port;
+	bool v6 = arg[0] == '[';
+	size_t hlen;
+
+	memset(a, 0, sizeof(*a));
+	if (!strcmp(arg, "off")) {
+		a->off = true;
+		snprintf(a->text, sizeof(a->text), "off");
+		return 0;
+	}
+	if (v6) {
+		end = strchr(arg, ']');
+		if (!end || end[1] != ':') {
+			snprintf(why, why_len, "wants [IPv6]:PORT, got '%s'", arg);
+			return -EINVAL;
+		}
+		hlen = (size_t)(end - arg - 1);
+		arg++;
+		port_s = end + 2;
+	} else {
+		end = strrchr(arg, ':');
+		if (!end) {
+			snprintf(why, why_len, "wants HOST:PORT or off, got '%s'", arg);
+			return -EINVAL;
+		}
+		hlen = (size_t)(end - arg);
+		port_s = end + 1;
+		if (memchr(arg, ':', hlen)) {
+			snprintf(why, why_len, "an IPv6 address goes in brackets, as [::1]:%d",
+				 METRICS_PORT_DEFAULT);
+			return -EINVAL;
+		}
+		if (!hlen) {
+			snprintf(why, why_len,
+				 "HOST is missing (0.0.0.0 listens on every address)");
+			return -EINVAL;
+		}
+	}
+	if (hlen >= sizeof(host)) {
+		snprintf(why, why_len, "'%.*s' is no IP address", (int)hlen, arg);
+		return -EINVAL;
+	}
+	memcpy(host, arg, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, v6 ? (void *)&s6->sin6_addr :
+						   (void *)&s4->sin_addr) != 1) {
+		snprintf(why, why_len, "'%s' is no %s address (HOST is numeric)", host,
+			 v6 ? "IPv6" : "IPv4");
+		return -EINVAL;
+	}
+	if (!parse_uint(port_s, 1, 65535, &port)) {
+		snprintf(why, why_len, "PORT is a number from 1 to 65535, got '%s'", port_s);
+		return -EINVAL;
+	}
+	if (v6) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((__u16)port);
+		a->sa_len = sizeof(*s6);
+		inet_ntop(AF_INET6, &s6->sin6_addr, norm, sizeof(norm));
+		snprintf(a->text, sizeof(a->text), "[%s]:%lu", norm, port);
+	} else {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((__u16)port);
+		a->sa_len = sizeof(*s4);
+		inet_ntop(AF_INET, &s4->sin_addr, norm, sizeof(norm));
+		snprintf(a->text, sizeof(a->text), "%s:%lu", norm, port);
+	}
+	return 0;
+}
+
+/* The Prometheus text format */
+
+void prom_buf_free(struct prom_buf *b)
+{
+	free(b->s);
+	memset(b, 0, sizeof(*b));
+}
+
+static bool buf_room(struct prom_buf *b, size_t more)
+{
+	size_t cap;
+	char *s;
+
+	if (b->failed)
+		return false;
+	if (b->len + more + 1 <= b->cap)
+		return true;
+	cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + more + 1)
+		cap *= 2;
+	s = realloc(b->s, cap);
+	if (!s) {
+		b->failed = true;
+		return false;
+	}
+	b->s = s;
+	b->cap = cap;
+	return true;
+}
+
+static void buf_putc(struct prom_buf *b, char c)
+{
+	if (!buf_room(b, 1))
+		return;
+	b->s[b->len++] = c;
+	b->s[b->len] = '\0';
+}
+
+static void buf_puts(struct prom_buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!buf_room(b, n))
+		return;
+	memcpy(b->s + b->len, s, n + 1);
+	b->len += n;
+}
+
+void prom_printf(struct prom_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !buf_room(b, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+/* HELP text escapes backslash and newline; label values also the double quote. */
+static void put_escaped(struct prom_buf *b, const char *s, bool label)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			buf_puts(b, "\\\\");
+		else if (*s == '\n')
+			buf_puts(b, "\\n");
+		else if (label && *s == '"')
+			buf_puts(b, "\\\"");
+		else
+			buf_putc(b, *s);
+	}
+}
+
+void prom_family(struct prom_buf *b, const char *name, const char *type, const char *help)
+{
+	prom_printf(b, "# HELP %s ", name);
+	put_escaped(b, help, false);
+	prom_printf(b, "\n# TYPE %s %s\n", name, type);
+}
+
+static void sample(struct prom_buf *b, const char *name, const char *value, va_list ap)
+{
+	const char *k, *v;
+	bool first = true;
+
+	buf_puts(b, name);
+	while ((k = va_arg(ap, const char *))) {
+		v = va_arg(ap, const char *);
+		buf_puts(b, first ? "{" : ",");
+		buf_puts(b, k);
+		buf_puts(b, "=\"");
+		put_escaped(b, v ? v : "", true);
+		buf_putc(b, '"');
+		first = false;
+	}
+	if (!first)
+		buf_putc(b, '}');
+	buf_putc(b, ' ');
+	buf_puts(b, value);
+	buf_putc(b, '\n');
+}
+
+void prom_u64(struct prom_buf *b, const char *name, __u64 v, ...)
+{
+	char value[24];
+	va_list ap;
+
+	snprintf(value, sizeof(value), "%llu", (unsigned long long)v);
+	va_start(ap, v);
+	sample(b, name, value, ap);
+	va_end(ap);
+}
+
+void prom_double(struct prom_buf *b, const char *name, double v, ...)
+{
+	char value[32];
+	va_list ap;
+
+	prom_format_double(v, value, sizeof(value));
+	va_start(ap, v);
+	sample(b, name, value, ap);
+	va_end(ap);
+}
+
+void prom_format_double(double v, char *buf, size_t len)
+{
+	if (isnan(v))
+		snprintf(buf, len, "NaN");
+	else if (isinf(v))
+		snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
+	else if (snprintf(buf, len, "%.15g", v), strtod(buf, NULL) != v)
+		snprintf(buf, len, "%.17g", v);
+}
+
+const double metrics_latency_bounds[METRICS_LATENCY_BUCKETS] = {
+	0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+	0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+};
+
+void metrics_histogram_observe(struct metrics_histogram *h, double v)
+{
+	size_t i;
+
+	for (i = 0; i < METRICS_LATENCY_BUCKETS; i++) {
+		if (v <= metrics_latency_bounds[i]) {
+			h->buckets[i]++;
+			break;
+		}
+	}
+	h->count++;
+	h->sum += v;
+}
+
+void prom_histogram(struct prom_buf *b, const char *name, const struct metrics_histogram *h,
+		    const char *label, const char *value)
+{
+	char bucket[128], sum[128], count[128], le[32];
+	__u64 cum = 0;
+	size_t i;
+
+	snprintf(bucket, sizeof(bucket), "%s_bucket", name);
+	snprintf(sum, sizeof(sum), "%s_sum", name);
+	snprintf(count, sizeof(count), "%s_count", name);
+	for (i = 0; i < METRICS_LATENCY_BUCKETS; i++) {
+		cum += h->buckets[i];
+		prom_format_double(metrics_latency_bounds[i], le, sizeof(le));
+		prom_u64(b, bucket, cum, label, value, "le", le, NULL);
+	}
+	prom_u64(b, bucket, h->count, label, value, "le", "+Inf", NULL);
+	prom_double(b, sum, h->sum, label, value, NULL);
+	prom_u64(b, count, h->count, label, value, NULL);
+}
+
+/* The API resource of each kind, as its URL path names it. */
+static const char *const resource_names[K8S_KIND_MAX] = {
+	[K8S_KIND_NODE] = "nodes",
+	[K8S_KIND_NAMESPACE] = "namespaces",
+	[K8S_KIND_POD] = "pods",
+	[K8S_KIND_SERVICE] = "services",
+	[K8S_KIND_ENDPOINTSLICE] = "endpointslices",
+	[K8S_KIND_NETWORKPOLICY] = "networkpolicies",
+};
+_Static_assert(K8S_KIND_MAX == 6, "name every kind's resource above");
+
+static const char *const reconciler_names[METRICS_RECONCILERS] = {
+	[METRICS_SERVICE] = "service",
+	[METRICS_POLICY] = "policy",
+};
+
+static void render_agent(struct prom_buf *b, const struct metrics_snapshot *s)
+{
+	char abi[16];
+	int k, r;
+
+	snprintf(abi, sizeof(abi), "%d", SLUICE_ABI_VERSION);
+	prom_family(b, "sluice_build_info", "gauge",
+		    "Always 1; abi is the layout version of the pinned maps this agent speaks.");
+	prom_u64(b, "sluice_build_info", 1, "abi", abi, NULL);
+	prom_family(b, "sluice_agent_start_time_seconds", "gauge",
+		    "When the agent started, in seconds since the Unix epoch.");
+	prom_double(b, "sluice_agent_start_time_seconds", s->start_time, NULL);
+	prom_family(b, "sluice_agent_ready", "gauge",
+		    "1 once the agent's first sync is done (every state source delivered "
+		    "everything and it was programmed), else 0.");
+	prom_u64(b, "sluice_agent_ready", s->ready, NULL);
+
+	prom_family(b, "sluice_cache_objects", "gauge",
+		    "Objects in the agent's caches (the last valid version of each), "
+		    "per resource.");
+	for (k = 0; k < K8S_KIND_MAX; k++)
+		if (s->cached[k])
+			prom_u64(b, "sluice_cache_objects", s->cache[k], "resource",
+				 resource_names[k], NULL);
+	prom_family(b, "sluice_objects_refused_total", "counter",
+		    "Objects refused as invalid (the last valid version stays in force): "
+		    "kind=\"service\" counts Services and EndpointSlices, kind=\"policy\" Pods, "
+		    "Namespaces and NetworkPolicies.");
+	for (r = 0; r < METRICS_RECONCILERS; r++)
+		prom_u64(b, "sluice_objects_refused_total", s->refused[r], "kind",
+			 reconciler_names[r], NULL);
+	prom_family(b, "sluice_reconcile_duration_seconds", "histogram",
+		    "How long each reconcile that had work took, from its start to its last "
+		    "map write: kind=\"service\" per services flush, kind=\"policy\" per "
+		    "policy flush.");
+	for (r = 0; r < METRICS_RECONCILERS; r++)
+		prom_histogram(b, "sluice_reconcile_duration_seconds", &s->reconcile[r], "kind",
+			       reconciler_names[r]);
+}
+
+static void render_api(struct prom_buf *b, const struct metrics_snapshot *s)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} fams[] = {
+		{ "sluice_api_lists_total", "counter",
+		  "Lists of a resource the Kubernetes API completed, the first one included.",
+		  offsetof(struct metrics_api, lists) },
+		{ "sluice_api_relists_total", "counter",
+		  "Lists after the first one (410 Gone: the watch fell too far behind).",
+		  offsetof(struct metrics_api, relists) },
+		{ "sluice_api_watch_restarts_total", "counter",
+		  "Watches started again after one ended or failed.",
+		  offsetof(struct metrics_api, watch_restarts) },
+		{ "sluice_api_errors_total", "counter",
+		  "Requests to the Kubernetes API that failed (connection, TLS or HTTP error).",
+		  offsetof(struct metrics_api, errors) },
+	};
+	size_t f;
+	int k;
+
+	if (!s->have_api)
+		return;
+	for (f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
+		prom_family(b, fams[f].name, fams[f].type, fams[f].help);
+		for (k = 0; k < K8S_KIND_MAX; k++)
+			prom_u64(b, fams[f].name,
+				 *(const __u64 *)((const char *)&s->api[k] + fams[f].off),
+				 "resource", resource_names[k], NULL);
+	}
+	prom_family(b, "sluice_api_synced", "gauge",
+		    "1 once the resource's first list from the Kubernetes API is complete, "
+		    "else 0.");
+	for (k = 0; k < K8S_KIND_MAX; k++)
+		prom_u64(b, "sluice_api_synced", s->api[k].synced, "resource", resource_names[k],
+			 NULL);
+}
+
+static void render_policy(struct prom_buf *b, const struct metrics_snapshot *s)
+{
+	prom_family(b, "sluice_policy_identities", "gauge",
+		    "Security identities (pod label sets, policy CIDRs) after the last "
+		    "policy flush.");
+	prom_u64(b, "sluice_policy_identities", s->identities, NULL);
+	prom_family(b, "sluice_policy_networkpolicies", "gauge",
+		    "NetworkPolicies in force after the last policy flush.");
+	prom_u64(b, "sluice_policy_networkpolicies", s->policies, NULL);
+	prom_family(b, "sluice_policy_isolated_directions", "gauge",
+		    "Directions (ingress, egress) of this node's pods that a policy isolates, "
+		    "after the last policy flush.");
+	prom_u64(b, "sluice_policy_isolated_directions", s->isolated, NULL);
+}
+
+static void render_maps(struct prom_buf *b, const struct metrics_snapshot *s)
+{
+	size_t i;
+
+	if (s->n_maps) {
+		prom_family(b, "sluice_map_entries", "gauge",
+			    "Entries in each pinned map, counted by the agent every "
+			    SLUICE_STR(METRICS_MAP_COUNT_S) " s (sluice_ct4 by its conntrack GC "
+			    "pass, after expired entries are removed); "
+			    "sluice_map_count_timestamp_seconds says when. Arrays count every "
+			    "slot; the ring buffer sluice_events counts bytes not yet read.");
+		for (i = 0; i < s->n_maps; i++)
+			prom_u64(b, "sluice_map_entries", s->maps[i].entries, "map",
+				 s->maps[i].name, NULL);
+		prom_family(b, "sluice_map_capacity", "gauge",
+			    "Most entries each pinned map holds (max_entries; --map-entries "
+			    "MAP=N sets it); for the ring buffer sluice_events, bytes.");
+		for (i = 0; i < s->n_maps; i++)
+			prom_u64(b, "sluice_map_capacity", s->maps[i].capacity, "map",
+				 s->maps[i].name, NULL);
+		prom_family(b, "sluice_map_count_timestamp_seconds", "gauge",
+			    "When sluice_map_entries was counted, in seconds since the Unix "
+			    "epoch.");
+		prom_double(b, "sluice_map_count_timestamp_seconds", s->maps_counted_at, NULL);
+	}
+	prom_family(b, "sluice_conntrack_gc_removed_total", "counter",
+		    "Expired sluice_ct4 entries the agent's conntrack GC removed.");
+	prom_u64(b, "sluice_conntrack_gc_removed_total", s->ct_gc_removed, NULL);
+}
+
+static void render_datapath(struct prom_buf *b, const struct metrics_datapath *dp)
+{
+	int v;
+
+	if (dp->have_verdicts) {
+		prom_family(b, "sluice_datapath_packets_total", "counter",
+			    "Packets the datapath handled, per verdict (as `sluice stats show` "
+			    "names them), summed over CPUs.");
+		for (v = 0; v < SLUICE_VERDICT_MAX; v++)
+			prom_u64(b, "sluice_datapath_packets_total", dp->verdicts[v].packets,
+				 "verdict", verdict_name(v), NULL);
+		prom_family(b, "sluice_datapath_bytes_total", "counter",
+			    "Bytes of the packets in sluice_datapath_packets_total.");
+		for (v = 0; v < SLUICE_VERDICT_MAX; v++)
+			prom_u64(b, "sluice_datapath_bytes_total", dp->verdicts[v].bytes,
+				 "verdict", verdict_name(v), NULL);
+	}
+	if (dp->have_drops) {
+		prom_family(b, "sluice_drops_total", "counter",
+			    "Packets dropped, per reason, summed over this node's pods "
+			    "(sluice_drops); a reason appears with its first drop.");
+		for (v = 0; v < SLUICE_VERDICT_MAX; v++)
+			if (dp->drop_seen[v])
+				prom_u64(b, "sluice_drops_total", dp->drops[v].packets, "reason",
+					 verdict_name(v), NULL);
+		prom_family(b, "sluice_drop_bytes_total", "counter",
+			    "Bytes of the packets in sluice_drops_total.");
+		for (v = 0; v < SLUICE_VERDICT_MAX; v++)
+			if (dp->drop_seen[v])
+				prom_u64(b, "sluice_drop_bytes_total", dp->drops[v].bytes, "reason",
+					 verdict_name(v), NULL);
+	}
+}
+
+int metrics_render(struct prom_buf *b, const struct metrics_snapshot *s,
+		   const struct metrics_datapath *dp)
+{
+	render_agent(b, s);
+	render_api(b, s);
+	render_policy(b, s);
+	render_maps(b, s);
+	render_datapath(b, dp);
+	return b->failed ? -ENOMEM : 0;
+}
+
+int metrics_healthz(const struct metrics_snapshot *s, int pins_err, const char *pins_why,
+		    struct prom_buf *body)
+{
+	if (!s->ready) {
+		prom_printf(body, "not ready: %s\n", s->why[0] ? s->why : "starting");
+		return MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+	if (pins_err) {
+		prom_printf(body, "not ready: %s\n", pins_why);
+		return MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+	prom_printf(body, "ok\n");
+	return MHD_HTTP_OK;
+}
+
+/* Reading maps */
+
+static bool is_percpu(__u32 type)
+{
+	return type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+	       type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+/* Bytes one entry's value takes in a user-space buffer (per-CPU: every CPU's, 8-aligned). */
+static size_t value_bytes(const struct bpf_map_info *info)
+{
+	int ncpu;
+
+	if (!is_percpu(info->type))
+		return info->value_size;
+	ncpu = libbpf_num_possible_cpus();
+	return (size_t)((info->value_size + 7) & ~7U) * (size_t)(ncpu > 0 ? ncpu : 1);
+}
+
+/* Called for every entry a walk finds. */
+typedef void (*walk_fn)(const void *key, const void *value, void *ctx);
+
+/*
+ * Every entry by batch lookup. -EOPNOTSUPP when the map has no batch
+ * operations (or refuses the first batch), so the caller walks keys instead.
+ */
+static int walk_batch(int fd, const struct bpf_map_info *info, walk_fn fn, void *ctx, __u64 *n)
+{
+	size_t vsize = value_bytes(info), per = info->key_size + vsize, i;
+	__u32 chunk = (__u32)(WALK_BATCH_BYTES / (per ? per : 1));
+	void *keys, *vals, *token;
+	bool first = true;
+	int err = 0;
+
+	chunk = chunk < WALK_BATCH_MIN ? WALK_BATCH_MIN : chunk > WALK_BATCH_MAX ? WALK_BATCH_MAX :
+										  chunk;
+	keys = calloc(chunk, info->key_size);
+	vals = calloc(chunk, vsize);
+	/* The batch token: a bucket number for hash maps, a key for the generic batch. */
+	token = calloc(1, info->key_size > 8 ? info->key_size : 8);
+	*n = 0;
+	if (!keys || !vals || !token) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		__u32 count = chunk;
+
+		err = bpf_map_lookup_batch(fd, first ? NULL : token, token, keys, vals, &count,
+					   NULL);
+		if (err && errno != ENOENT) {
+			err = -errno;
+			if (first && (err == -EINVAL || err == -EOPNOTSUPP ||
+				      err == -ENOTSUPP_KERNEL || err == -EINTR))
+				err = -EOPNOTSUPP;
+			goto out;
+		}
+		for (i = 0; fn && i < count; i++)
+			fn((char *)keys + i * info->key_size, (char *)vals + i * vsize, ctx);
+		*n += count;
+		first = false;
+		if (err) {
+			/* ENOENT: that was the last batch. */
+			err = 0;
+			break;
+		}
+	}
+out:
+	free(keys);
+	free(vals);
+	free(token);
+	return err;
+}
+
+/*
+ * Every entry by get_next_key. A hash walk restarts when its current key is
+ * deleted under it, so it stops at the map's capacity rather than loop.
+ */
+static int walk_keys(int fd, const struct bpf_map_info *info, walk_fn fn, void *ctx, __u64 *n)
+{
+	void *prev = calloc(1, info->key_size), *next = calloc(1, info->key_size), *tmp;
+	void *val = fn ? calloc(1, value_bytes(info)) : NULL;
+	bool first = true;
+	int err = 0;
+
+	*n = 0;
+	if (!prev || !next || (fn && !val)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (*n < info->max_entries && !bpf_map_get_next_key(fd, first ? NULL : prev, next)) {
+		first = false;
+		if (!fn) {
+			(*n)++;
+		} else if (!bpf_map_lookup_elem(fd, next, val)) {
+			/* A key deleted since get_next_key found it is skipped. */
+			fn(next, val, ctx);
+			(*n)++;
+		}
+		tmp = prev;
+		prev = next;
+		next = tmp;
+	}
+out:
+	free(prev);
+	free(next);
+	free(val);
+	return err;
+}
+
+static int map_walk(int fd, const struct bpf_map_info *info, walk_fn fn, void *ctx, __u64 *n)
+{
+	int err = walk_batch(fd, info, fn, ctx, n);
+
+	return err == -EOPNOTSUPP ? walk_keys(fd, info, fn, ctx, n) : err;
+}
+
+/* Bytes of a ring buffer the producer wrote and no consumer has read yet. */
+static int ring_unread(int fd, __u64 *unread)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *cons, *prod;
+	int err;
+
+	/* Read-only mappings of the consumer page and the producer page after it. */
+	cons = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fd, 0);
+	if (cons == MAP_FAILED)
+		return -errno;
+	prod = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fd, page);
+	if (prod == MAP_FAILED) {
+		err = -errno;
+		munmap(cons, (size_t)page);
+		return err;
+	}
+	*unread = __atomic_load_n((RING_POS_T *)prod, __ATOMIC_ACQUIRE) -
+		  __atomic_load_n((RING_POS_T *)cons, __ATOMIC_ACQUIRE);
+	munmap(prod, (size_t)page);
+	munmap(cons, (size_t)page);
+	return 0;
+}
+
+/* Slots of an array of maps that hold a map; an empty slot fails its lookup. */
+static __u64 count_inner_maps(int fd, __u32 slots)
+{
+	__u32 i, id;
+	__u64 n = 0;
+
+	for (i = 0; i < slots; i++)
+		n += !bpf_map_lookup_elem(fd, &i, &id);
+	return n;
+}
+
+bool map_type_can_fill(__u32 type)
+{
+	return type != BPF_MAP_TYPE_ARRAY && type != BPF_MAP_TYPE_PERCPU_ARRAY &&
+	       type != BPF_MAP_TYPE_RINGBUF;
+}
+
+double map_usage_pct(const struct map_usage *u)
+{
+	return u->capacity ? 100.0 * (double)u->entries / (double)u->capacity : 0;
+}
+
+int map_usage_read(int fd, bool count, struct map_usage *u)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	u->type = info.type;
+	u->capacity = info.max_entries;
+	u->entries = 0;
+	if (!count)
+		return 0;
+	switch (info.type) {
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+		u->entries = info.max_entries;
+		return 0;
+	case BPF_MAP_TYPE_RINGBUF:
+		return ring_unread(fd, &u->entries);
+	case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+		u->entries = count_inner_maps(fd, info.max_entries);
+		return 0;
+	default:
+		return map_walk(fd, &info, NULL, NULL, &u->entries);
+	}
+}
+
+struct drop_sums {
+	struct sluice_counter *sums;
+	bool *seen;
+	int ncpu;
+};
+
+static void drop_visit(const void *key, const void *value, void *ctx)
+{
+	const struct sluice_drop_key *k = key;
+	const struct sluice_counter *per_cpu = value;
+	struct drop_sums *d = ctx;
+	int i;
+
+	if (k->reason >= SLUICE_VERDICT_MAX)
+		return;
+	d->seen[k->reason] = true;
+	for (i = 0; i < d->ncpu; i++) {
+		d->sums[k->reason].packets += per_cpu[i].packets;
+		d->sums[k->reason].bytes += per_cpu[i].bytes;
+	}
+}
+
+int drops_by_reason(int fd, struct sluice_counter sums[SLUICE_VERDICT_MAX],
+		    bool seen[SLUICE_VERDICT_MAX])
+{
+	struct drop_sums d = { .sums = sums, .seen = seen, .ncpu = libbpf_num_possible_cpus() };
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	__u64 n;
+
+	memset(sums, 0, SLUICE_VERDICT_MAX * sizeof(*sums));
+	memset(seen, 0, SLUICE_VERDICT_MAX * sizeof(*seen));
+	memset(&info, 0, sizeof(info));
+	if (d.ncpu <= 0)
+		return d.ncpu ? d.ncpu : -EINVAL;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.key_size != sizeof(struct sluice_drop_key) ||
+	    info.value_size != sizeof(struct sluice_counter) || !is_percpu(info.type))
+		return -EPROTO;
+	return map_walk(fd, &info, drop_visit, &d, &n);
+}
+
+void metrics_read_datapath(const struct sluice_pins *pins, struct metrics_datapath *dp)
+{
+	int fd, v;
+
+	memset(dp, 0, sizeof(*dp));
+	fd = pins_open_map(pins, SLUICE_STR(SLUICE_MAP_VERDICTS));
+	if (fd >= 0) {
+		dp->have_verdicts = true;
+		for (v = 0; v < SLUICE_VERDICT_MAX; v++)
+			if (verdict_read(fd, v, &dp->verdicts[v]))
+				dp->have_verdicts = false;
+		close(fd);
+	}
+	fd = pins_open_map(pins, SLUICE_STR(SLUICE_MAP_DROPS));
+	if (fd >= 0) {
+		dp->have_drops = !drops_by_reason(fd, dp->drops, dp->drop_seen);
+		close(fd);
+	}
+}
+
+/* The daemon's side */
+
+static double realtime_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void metrics_snapshot_caches(struct metrics_snapshot *s, const struct services *svc,
+			     const struct policies *pol)
+{
+	static const enum k8s_kind svc_kinds[] = { K8S_KIND_SERVICE, K8S_KIND_ENDPOINTSLICE };
+	static const enum k8s_kind pol_kinds[] = { K8S_KIND_POD, K8S_KIND_NAMESPACE,
+						   K8S_KIND_NETWORKPOLICY };
+	size_t i;
+
+	if (svc) {
+		for (i = 0; i < sizeof(svc_kinds) / sizeof(svc_kinds[0]); i++) {
+			s->cached[svc_kinds[i]] = true;
+			s->cache[svc_kinds[i]] = services_count(svc, svc_kinds[i]);
+		}
+		s->refused[METRICS_SERVICE] = svc->invalid;
+	}
+	if (pol) {
+		for (i = 0; i < sizeof(pol_kinds) / sizeof(pol_kinds[0]); i++) {
+			s->cached[pol_kinds[i]] = true;
+			s->cache[pol_kinds[i]] = policies_count(pol, pol_kinds[i]);
+		}
+		s->refused[METRICS_POLICY] = pol->stats.invalid;
+		s->identities = pol->stats.identities;
+		s->policies = pol->stats.policies;
+		s->isolated = pol->stats.enforced;
+	}
+}
+
+void metrics_snapshot_api(struct metrics_snapshot *s, struct api_source *api)
+{
+	struct api_kind_stats st;
+	int k;
+
+	s->have_api = api != NULL;
+	for (k = 0; api && k < K8S_KIND_MAX; k++) {
+		api_source_stats(api, k, &st);
+		s->api[k] = (struct metrics_api){
+			.lists = st.lists,
+			.relists = st.relists,
+			.watch_restarts = st.watch_restarts,
+			.errors = st.errors,
+			.synced = st.synced,
+		};
+	}
+}
+
+void metrics_count_maps(struct metrics_snapshot *s, const struct sluice_pins *pins,
+			long ct_entries)
+{
+	size_t i, n = 0;
+	int fd, err;
+
+	for (i = 0; i < sluice_map_count && n < METRICS_MAPS_MAX; i++) {
+		struct map_usage u = { .name = sluice_map_names[i] };
+		bool ct = ct_entries >= 0 && !strcmp(u.name, SLUICE_STR(SLUICE_MAP_CT4));
+
+		fd = pins_open_map(pins, u.name);
+		if (fd < 0)
+			continue;
+		err = map_usage_read(fd, !ct, &u);
+		close(fd);
+		if (err) {
+			pr_debug("metrics: cannot count %s: %s", u.name, strerror(-err));
+			continue;
+		}
+		if (ct)
+			u.entries = (__u64)ct_entries;
+		s->maps[n++] = u;
+	}
+	s->n_maps = n;
+	s->maps_counted_at = realtime_s();
+}
+
+/* The server */
+
+struct metrics_server {
+	struct MHD_Daemon *mhd;
+	const struct sluice_pins *pins;
+	pthread_mutex_t lock;
+	struct metrics_snapshot snap;	/* under lock */
+};
+
+__attribute__((format(printf, 2, 0)))
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[256];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n && line[n - 1] == '\n')
+		line[--n] = '\0';
+	pr_warn("metrics server: %s", line);
+}
+
+/* Queues body (handed to the server) with status; MHD_NO drops the connection. */
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned int status,
+			       struct prom_buf *body, const char *type, bool allow_header)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (body->failed || !body->s) {
+		prom_buf_free(body);
+		return MHD_NO;
+	}
+	r = MHD_create_response_from_buffer(body->len, body->s, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		prom_buf_free(body);
+		return MHD_NO;
+	}
+	body->s = NULL;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (allow_header)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *upload_data,
+			      size_t *upload_data_size, void **req_cls)
+{
+	struct metrics_server *m = cls;
+	bool healthz = !strcmp(url, "/healthz"), metrics = !strcmp(url, "/metrics");
+	struct metrics_snapshot snap;
+	struct metrics_datapath dp;
+	struct prom_buf body = { 0 };
+	char why[512] = "";
+	int pins_err = 0, status;
+
+	(void)version;
+	(void)upload_data;
+	(void)upload_data_size;
+	(void)req_cls;
+	if (!healthz && !metrics) {
+		prom_printf(&body, "not found: this server has /healthz and /metrics\n");
+		return respond(c, MHD_HTTP_NOT_FOUND, &body, TEXT_PLAIN, false);
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
+		prom_printf(&body, "method not allowed: GET or HEAD\n");
+		return respond(c, MHD_HTTP_METHOD_NOT_ALLOWED, &body, TEXT_PLAIN, true);
+	}
+	pthread_mutex_lock(&m->lock);
+	snap = m->snap;
+	pthread_mutex_unlock(&m->lock);
+	if (healthz) {
+		if (snap.ready)
+			pins_err = agent_ready(m->pins, false, why, sizeof(why));
+		status = metrics_healthz(&snap, pins_err, why, &body);
+		return respond(c, (unsigned int)status, &body, TEXT_PLAIN, false);
+	}
+	metrics_read_datapath(m->pins, &dp);
+	metrics_render(&body, &snap, &dp);
+	return respond(c, MHD_HTTP_OK, &body, TEXT_PROMETHEUS, false);
+}
+
+int metrics_server_start(const struct metrics_addr *a, const struct sluice_pins *pins,
+			 struct metrics_server **out)
+{
+	struct metrics_server *m;
+	int fd, err, one = 1;
+
+	*out = NULL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	/* Our own socket, so a taken port fails here with its errno, before anything is pinned. */
+	fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	/* A restarted agent must not wait out its predecessor's TIME_WAIT connections. */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&a->sa, a->sa_len) || listen(fd, METRICS_BACKLOG)) {
+		err = -errno;
+		close(fd);
+		goto fail;
+	}
+	m->pins = pins;
+	snprintf(m->snap.why, sizeof(m->snap.why), "starting");
+	pthread_mutex_init(&m->lock, NULL);
+	/*
+	 * epoll where there is one: the agent holds more fds than select() takes.
+	 * The logger comes first, so every message goes through it.
+	 */
+	m->mhd = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+				  answer, m, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				  MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
+				  (unsigned int)METRICS_CONNECTIONS_MAX,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)METRICS_IDLE_S,
+				  MHD_OPTION_END);
+	if (!m->mhd) {
+		/* Its log line said why; the socket may be MHD's to close by now, so it stays. */
+		err = -EIO;
+		pthread_mutex_destroy(&m->lock);
+		goto fail;
+	}
+	pr_info("serving /healthz and /metrics on http://%s", a->text);
+	*out = m;
+	return 0;
+fail:
+	pr_err("cannot serve /healthz and /metrics on %s: %s", a->text, strerror(-err));
+	free(m);
+	return err;
+}
+
+void metrics_publish(struct metrics_server *m, const struct metrics_snapshot *s)
+{
+	if (!m)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->snap = *s;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void metrics_server_stop(struct metrics_server *m)
+{
+	if (!m)
+		return;
+	MHD_stop_daemon(m->mhd);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
