@@ -8,6 +8,7 @@ CLANG ?= clang
 BPFTOOL ?= bpftool
 LLVM_STRIP ?= llvm-strip
 CC ?= gcc
+DEPS ?= all
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
@@ -61,8 +62,9 @@ all: deps bpf $(BIN)/sluice $(BIN)/sluice-cni
 bpf: $(BPF_OBJS) $(SKELS)
 
 # Installs missing packages and mounts bpffs; quick when nothing is missing.
+# DEPS=build installs only what building needs (the image build).
 deps:
-	$(Q)tools/install-deps.sh
+	$(Q)tools/install-deps.sh $(DEPS)
 
 $(OUT)/vmlinux.h: | deps
 	$(call msg,GEN,$@)

@@ -2,17 +2,23 @@
 # Installs every Debian package that sluice's build, tests, demo and
 # benchmarks need, and mounts bpffs. Idempotent and quick when nothing is
 # missing, so the Makefile runs it before every build.
+# Usage: install-deps.sh [all|build]: "build" installs only what building
+# needs and mounts nothing (an image build: see Dockerfile).
 set -euo pipefail
+
+WANT=${1:-all}
+[[ $WANT == all || $WANT == build ]] || { echo "usage: $0 [all|build]" >&2; exit 2; }
 
 # Grouped by what needs them; keep this list the only place packages are named.
 BUILD_PKGS=(make gcc libc6-dev linux-libc-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
 	pkg-config libnl-3-dev libnl-route-3-dev libcjson-dev libyaml-dev libcurl4-openssl-dev
 	libmicrohttpd-dev)
 TEST_PKGS=(libcriterion-dev iproute2 iputils-ping procps util-linux socat jq
-	containernetworking-plugins podman runc busybox-static python3 openssl)
-BENCH_PKGS=(iperf3 sockperf)
+	containernetworking-plugins podman runc busybox-static python3 openssl curl)
+BENCH_PKGS=(iperf3 sockperf iptables nftables)
 
-PKGS=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}" "${BENCH_PKGS[@]}")
+PKGS=("${BUILD_PKGS[@]}")
+[[ $WANT == build ]] || PKGS+=("${TEST_PKGS[@]}" "${BENCH_PKGS[@]}")
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -34,6 +40,6 @@ if ((${#missing[@]})); then
 fi
 
 # The agent and the CNI plugin share state only through pins on bpffs.
-if [[ $(id -u) -eq 0 ]] && ! mountpoint -q /sys/fs/bpf; then
+if [[ $WANT == all && $(id -u) -eq 0 ]] && ! mountpoint -q /sys/fs/bpf; then
 	mount -t bpf bpf /sys/fs/bpf
 fi
