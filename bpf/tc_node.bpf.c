@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * TC program on the node's devices (--devices), ingress: traffic from
- * outside the node to a NodePort, external IP or load-balancer IP is
- * balanced to a backend and delivered straight into a pod on this node.
- * Everything else goes to the host stack untouched.
+ * TC programs where traffic from outside the node arrives: the node's
+ * devices (--devices) and, in VXLAN routing, the tunnel device. Traffic to
+ * a NodePort, external IP or load-balancer IP is balanced to a backend;
+ * traffic for a pod on this node is delivered straight into it, after its
+ * ingress policy. Everything else goes to the host stack untouched.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -15,16 +16,23 @@
 #include "lib/endpoint.h"
 #include "lib/lb4.h"
 #include "lib/policy4.h"
+#include "lib/node4.h"
 
 /* Ethernet plus the fixed IPv4 header: what forwarding reads and writes. */
 #define FROM_NET_PULL_LEN (sizeof(struct ethhdr) + sizeof(struct iphdr))
 
-SEC("tc")
-int SLUICE_PROG_FROM_NET(struct __sk_buff *skb)
+/* Where a packet came from: its verdicts differ, the handling does not. */
+struct arrival {
+	enum sluice_verdict to_pod;
+	enum sluice_verdict pass;
+};
+
+static __always_inline int from_outside(struct __sk_buff *skb, const struct arrival *from)
 {
 	struct sluice_endpoint_info *ep;
 	struct pol_end src = {}, dst = {};
 	struct lb_out lb = {};
+	enum lb_result r;
 	__be32 saddr;
 	int why;
 	struct flow4 f;
@@ -44,9 +52,9 @@ int SLUICE_PROG_FROM_NET(struct __sk_buff *skb)
 		goto pass;
 	saddr = f.saddr;
 
-	switch (lb4_forward(skb, &f, SLUICE_SCOPE_EXTERNAL, &lb)) {
+	r = lb4_forward(skb, &f, SLUICE_SCOPE_EXTERNAL, &lb);
+	switch (r) {
 	case LB_PASS:
-		goto pass;
 	case LB_DONE:
 		break;
 	case LB_REFUSE:
@@ -63,6 +71,9 @@ int SLUICE_PROG_FROM_NET(struct __sk_buff *skb)
 	if (!eth || (void *)(iph + 1) > c.end)
 		return TC_ACT_SHOT;
 	ep = endpoint_lookup4(f.daddr);
+	/* Neither service traffic nor for a pod here: the node's own, untracked. */
+	if (r == LB_PASS && !ep)
+		goto pass;
 	/*
 	 * A new flow from outside meets a local backend's ingress policy here;
 	 * every new flow, wherever its backend, is tracked here too.
@@ -76,14 +87,61 @@ int SLUICE_PROG_FROM_NET(struct __sk_buff *skb)
 			return TC_ACT_SHOT;
 		}
 	}
-	/* Backends on other nodes come with cross-node routing; until then the stack decides. */
+	/* NodePort backends on other nodes need SNAT, still to come: until then the stack decides. */
 	if (!ep || iph->ttl <= 1)
 		goto pass;
-	count_verdict(skb, SLUICE_VERDICT_NET_TO_POD);
+	count_verdict(skb, from->to_pod);
 	return endpoint_deliver4(eth, iph, ep);
 pass:
-	count_verdict(skb, SLUICE_VERDICT_NET_PASS);
+	count_verdict(skb, from->pass);
 	return TC_ACT_OK;
+}
+
+SEC("tc")
+int SLUICE_PROG_FROM_NET(struct __sk_buff *skb)
+{
+	const struct arrival from = { SLUICE_VERDICT_NET_TO_POD, SLUICE_VERDICT_NET_PASS };
+
+	return from_outside(skb, &from);
+}
+
+/*
+ * Decapsulated by the VXLAN device. The inner frame is addressed to the
+ * sending node's tunnel device, so one for this node's own stack is made
+ * its host's first; delivery into a pod rewrites the addresses anyway.
+ */
+SEC("tc")
+int SLUICE_PROG_FROM_OVERLAY(struct __sk_buff *skb)
+{
+	const struct arrival from = { SLUICE_VERDICT_TUNNEL_TO_POD, SLUICE_VERDICT_TUNNEL_PASS };
+
+	bpf_skb_change_type(skb, PACKET_HOST);
+	return from_outside(skb, &from);
+}
+
+/*
+ * Everything the VXLAN device sends, from pods (redirected by tc_from_pod)
+ * or the node's own stack (by the routes the agent installs), gets its
+ * tunnel key here: the destination's node, and the source's identity.
+ */
+SEC("tc")
+int SLUICE_PROG_TO_OVERLAY(struct __sk_buff *skb)
+{
+	struct cursor c;
+	struct iphdr *iph;
+
+	if (skb->protocol != bpf_htons(ETH_P_IP) ||
+	    revalidate_pull(skb, &c, FROM_NET_PULL_LEN) < 0 || !parse_ethhdr(&c))
+		goto drop;
+	iph = c.pos;
+	if ((void *)(iph + 1) > c.end ||
+	    node4_tunnel_key(skb, iph->daddr, ipcache4_identity(iph->saddr)) < 0)
+		goto drop;
+	return TC_ACT_OK;
+drop:
+	/* A collect-metadata device sends nothing without a key: say why here. */
+	count_verdict(skb, SLUICE_VERDICT_DROP_NO_ROUTE);
+	return TC_ACT_SHOT;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -14,6 +14,7 @@
 #include "lib/lb4.h"
 #include "lib/icmp4.h"
 #include "lib/fib4.h"
+#include "lib/node4.h"
 #include "lib/policy4.h"
 
 /* Ethernet plus the fixed IPv4 header: what forwarding reads and writes. */
@@ -104,13 +105,24 @@ int SLUICE_PROG_FROM_POD(struct __sk_buff *skb)
 		if (why)
 			return drop(skb, why);
 	}
-	/* A reply to a client outside the node comes from a node address: route it out. */
-	if (!ep && lb.external) {
-		int ret = fib4_forward(skb, iph);
+	if (!ep) {
+		enum sluice_verdict v;
+		int ret = node4_forward(skb, iph, &v);
 
-		count_verdict(skb, ret == TC_ACT_REDIRECT ? SLUICE_VERDICT_FORWARD_NET :
-							    SLUICE_VERDICT_PASS_STACK);
-		return ret;
+		if (ret != NODE4_NOT_REMOTE) {
+			count_verdict(skb, v);
+			return ret;
+		}
+		/*
+		 * A reply to a client outside the node or to another node's host
+		 * goes back by the routing table, as the stack would forward it.
+		 */
+		if (lb.reply || lb.external) {
+			ret = fib4_forward(skb, iph);
+			count_verdict(skb, ret == TC_ACT_REDIRECT ? SLUICE_VERDICT_FORWARD_NET :
+								    SLUICE_VERDICT_PASS_STACK);
+			return ret;
+		}
 	}
 	/* TTL 1 would expire here: the stack sends the ICMP error. */
 	if (!ep || iph->ttl <= 1) {

@@ -20,6 +20,7 @@
 #include "lib/agent_state.h"
 #include "lib/endpoint_map.h"
 #include "lib/field.h"
+#include "lib/node_cfg.h"
 #include "lib/tc_attach.h"
 
 /* Where the pod's interface sits in the result's interfaces list. */
@@ -152,6 +153,19 @@ static int check_ready(struct cni_ctx *ctx)
 	return 0;
 }
 
+/*
+ * The config's "mtu", else what the agent says pods need (the tunnel's MTU
+ * in VXLAN routing), else the default.
+ */
+static unsigned int pod_mtu(const struct cni_ctx *ctx)
+{
+	struct sluice_node_cfg cfg;
+
+	if (ctx->conf.mtu_set || node_cfg_read(&ctx->pins, &cfg) || !cfg.pod_mtu)
+		return ctx->conf.mtu;
+	return cfg.pod_mtu;
+}
+
 int cni_cmd_add(struct cni_ctx *ctx)
 {
 	struct cni_result ipam_res = { 0 }, res = { 0 };
@@ -175,7 +189,7 @@ int cni_cmd_add(struct cni_ctx *ctx)
 				strerror(-netns_fd));
 	host_veth_name(ctx->env.container_id, ctx->env.ifname, pn.host_ifname);
 	copy_field(pn.ifname, sizeof(pn.ifname), ctx->env.ifname);
-	pn.mtu = ctx->conf.mtu;
+	pn.mtu = pod_mtu(ctx);
 
 	/* Refuse a repeated ADD before IPAM: undoing IPAM would free the live pod's lease. */
 	if (pod_net_exists(pn.host_ifname)) {

@@ -65,6 +65,7 @@ static int parse_mtu(const cJSON *root, struct cni_conf *conf, struct cni_error 
 				"\"mtu\" must be a whole number from %d to %d", CNI_MTU_MIN,
 				CNI_MTU_MAX);
 	conf->mtu = (unsigned int)v->valuedouble;
+	conf->mtu_set = true;
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 #define SLUICE_CNI_CONF_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
@@ -32,6 +33,7 @@ struct cni_conf {
 	char name[CNI_NAME_LEN];
 	char bpffs[PATH_MAX];
 	unsigned int mtu;
+	bool mtu_set;		/* "mtu" was given: it beats the agent's pod MTU */
 	char ipam_type[CNI_PLUGIN_NAME_LEN];	/* empty when there is no ipam section */
 	const cJSON *prev_result;		/* prevResult, or NULL */
 	struct cni_attachment *valid;		/* GC's valid attachments */

@@ -17,6 +17,8 @@
 #define ETH_ALEN 6
 /* IP version number in the IPv4 header's version field. */
 #define IPV4_VERSION 4
+/* Packet type of a frame for this host, from <linux/if_packet.h>. */
+#define PACKET_HOST 0
 /* Smallest IPv4 header, in 32-bit words (the ihl field's unit). */
 #define IPV4_IHL_MIN 5
 

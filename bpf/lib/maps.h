@@ -179,4 +179,20 @@ struct {
 	__type(value, struct sluice_monitor_cfg);
 } SLUICE_MAP_MONITOR SEC(".maps");
 
+/* Allocated per entry, as every LPM trie must be. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SLUICE_NODE_MAX);
+	__type(key, struct sluice_node4_key);
+	__type(value, struct sluice_node4_value);
+} SLUICE_MAP_NODES4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sluice_node_cfg);
+} SLUICE_MAP_NODE_CFG SEC(".maps");
+
 #endif

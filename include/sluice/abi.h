@@ -28,5 +28,6 @@
 #include "service.h"
 #include "conntrack.h"
 #include "policy.h"
+#include "node.h"
 
 #endif

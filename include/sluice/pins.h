@@ -55,6 +55,10 @@
 #define SLUICE_MAP_EVENTS sluice_events
 /* One slot of switches monitors set (ALLOW events on or off). */
 #define SLUICE_MAP_MONITOR sluice_monitor
+/* Another node's pod CIDR -> that node's address (LPM trie). */
+#define SLUICE_MAP_NODES4 sluice_nodes4
+/* One slot: this node's routing mode, tunnel device and address. */
+#define SLUICE_MAP_NODE_CFG sluice_node_cfg
 
 /* TC program on the host side of a pod veth, ingress: packets from the pod. */
 #define SLUICE_PROG_FROM_POD tc_from_pod
@@ -62,6 +66,10 @@
 #define SLUICE_PROG_TO_POD tc_to_pod
 /* TC program on a node device (--devices), ingress: packets from outside the node. */
 #define SLUICE_PROG_FROM_NET tc_from_net
+/* TC programs on the VXLAN device: ingress, decapsulated packets from other nodes. */
+#define SLUICE_PROG_FROM_OVERLAY tc_from_ovl
+/* ... egress: the host stack's packets to other nodes' pods get their tunnel key. */
+#define SLUICE_PROG_TO_OVERLAY tc_to_ovl
 /* cgroup socket hooks of the socket-level load balancer (--socket-lb). */
 #define SLUICE_PROG_SOCK_CONNECT4 sock_connect4
 #define SLUICE_PROG_SOCK_SENDMSG4 sock_sendmsg4

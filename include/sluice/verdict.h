@@ -38,6 +38,16 @@ enum sluice_verdict {
 	SLUICE_VERDICT_DROP_POLICY_EGRESS = 11,
 	/* Dropped: the receiving pod's ingress policy allows no such flow. */
 	SLUICE_VERDICT_DROP_POLICY_INGRESS = 12,
+	/* To a pod on another node, routed out of a node device (native routing). */
+	SLUICE_VERDICT_FORWARD_NODE = 13,
+	/* To a pod on another node, sent into the VXLAN tunnel. */
+	SLUICE_VERDICT_FORWARD_TUNNEL = 14,
+	/* From the VXLAN tunnel to a pod on this node. */
+	SLUICE_VERDICT_TUNNEL_TO_POD = 15,
+	/* From the VXLAN tunnel, not for a local pod: the host stack. */
+	SLUICE_VERDICT_TUNNEL_PASS = 16,
+	/* Dropped: for another node's pod, but the way there is missing (no route, no tunnel). */
+	SLUICE_VERDICT_DROP_NO_ROUTE = 17,
 	SLUICE_VERDICT_MAX,
 };
 

@@ -19,6 +19,7 @@ Test(cni_conf, minimal_config_gets_defaults)
 	cr_expect_str_eq(c.name, "podnet", "name");
 	cr_expect_str_eq(c.bpffs, "/sys/fs/bpf/sluice", "bpffs default");
 	cr_expect_eq(c.mtu, CNI_MTU_DEFAULT, "mtu default");
+	cr_expect_not(c.mtu_set, "no mtu given: the agent's pod MTU may apply");
 	cr_expect_str_eq(c.ipam_type, "host-local", "ipam.type");
 	cr_expect_null(c.prev_result, "no prevResult");
 	cni_conf_free(&c);
@@ -40,6 +41,7 @@ Test(cni_conf, full_config_fields)
 	cr_expect_str_eq(c.name, "k8s-pod.net_1", "name with '.', '-', '_'");
 	cr_expect_str_eq(c.bpffs, "/sys/fs/bpf/node-a/", "bpffs kept as given");
 	cr_expect_eq(c.mtu, 1450, "mtu");
+	cr_expect(c.mtu_set, "mtu given: it beats the agent's pod MTU");
 	cr_expect_not_null(c.prev_result, "prevResult");
 	cr_assert_eq(c.n_valid, 2, "two valid attachments");
 	cr_expect_str_eq(c.valid[1].container_id, "b", "second attachment id");

@@ -15,6 +15,7 @@ static const char usage[] =
 	"                    [--devices DEV[,DEV]] [--socket-lb on|off] [--cgroup-root DIR]\n"
 	"                    [--maglev-table-size PRIME] [--map-entries MAP=N]...\n"
 	"                    [--metrics-address HOST:PORT|off]\n"
+	"                    [--routing vxlan|native] [--pod-cidr CIDR]\n"
 	"  --node-name NAME         this node's Kubernetes name (default: $NODE_NAME)\n"
 	"  --kubeconfig FILE        list and watch the Kubernetes API of FILE's current context\n"
 	"  --in-cluster             the same with the pod's service account (in a DaemonSet)\n"
@@ -30,7 +31,11 @@ static const char usage[] =
 	"  --map-entries MAP=N      capacity of one map, e.g. sluice_ct4=1000000; a pinned\n"
 	"                           map of another size is migrated with its entries\n"
 	"  --metrics-address A      serve /healthz and /metrics on A: IPv4:PORT, [IPv6]:PORT\n"
-	"                           or off (default " METRICS_ADDRESS_DEFAULT ")\n";
+	"                           or off (default " METRICS_ADDRESS_DEFAULT ")\n"
+	"  --routing vxlan|native   how pods reach other nodes' pods: a VXLAN tunnel to\n"
+	"                           the node (default vxlan), or kernel routes via the\n"
+	"                           node's address on a shared network (native)\n"
+	"  --pod-cidr CIDR          this node's pod CIDR (default: its Node object's)\n";
 
 /* Bounds on the Maglev table size: enough slots to spread, small enough to fit. */
 #define MAGLEV_SIZE_MIN 7
@@ -47,6 +52,8 @@ enum {
 	OPT_KUBECONFIG,
 	OPT_IN_CLUSTER,
 	OPT_METRICS_ADDRESS,
+	OPT_ROUTING,
+	OPT_POD_CIDR,
 };
 
 struct agent_opts {
@@ -68,6 +75,8 @@ static const struct option agent_options[] = {
 	{ "kubeconfig", required_argument, NULL, OPT_KUBECONFIG },
 	{ "in-cluster", no_argument, NULL, OPT_IN_CLUSTER },
 	{ "metrics-address", required_argument, NULL, OPT_METRICS_ADDRESS },
+	{ "routing", required_argument, NULL, OPT_ROUTING },
+	{ "pod-cidr", required_argument, NULL, OPT_POD_CIDR },
 	{ 0 },
 };
 
@@ -159,6 +168,19 @@ static int agent_set(void *ctx, int opt, const char *arg)
 		p_err(o->cli, "--metrics-address: %s", why);
 		return EXIT_USAGE;
 	}
+	case OPT_ROUTING:
+		if (nodes_routing_parse(arg, &o->d.routing))
+			return 0;
+		p_err(o->cli, "--routing is vxlan or native, got '%s'", arg);
+		return EXIT_USAGE;
+	case OPT_POD_CIDR: {
+		bool v6;
+
+		if (np_cidr_parse(arg, &o->d.pod_cidr, &v6) && o->d.pod_cidr.prefix)
+			return 0;
+		p_err(o->cli, "--pod-cidr wants an IPv4 network such as 10.244.1.0/24, got '%s'", arg);
+		return EXIT_USAGE;
+	}
 	case OPT_DEVICES: {
 		char why[128];
 
@@ -221,6 +243,7 @@ int cmd_agent(struct cli *cli, int argc, char **argv)
 			.node_name = getenv("NODE_NAME"),
 			.load = { .maglev_size = SLUICE_MAGLEV_SIZE },
 			.socket_lb = true,
+			.routing = SLUICE_ROUTING_VXLAN,
 		},
 		.cli = cli,
 	};

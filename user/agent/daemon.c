@@ -28,6 +28,7 @@
 #include "lib/agent_state.h"
 #include "lib/field.h"
 #include "lib/log.h"
+#include "lib/node_cfg.h"
 
 /*
  * How often endpoints are checked against the node's veths: short enough that
@@ -59,6 +60,8 @@ struct daemon {
 	bool svc_open;
 	struct policies pol;
 	bool pol_open;
+	struct nodes nodes;
+	bool nodes_open;
 	int notify_fd;			/* the CNI plugin's requests; -1 until the first sync */
 	struct host_addrs host;		/* the node's addresses, as policy last got them */
 	struct manifest_source *manifests;
@@ -151,6 +154,7 @@ static void on_event(void *ctx, enum k8s_event_type type, enum k8s_kind kind, co
 
 	services_event(&d->svc, type, kind, obj);
 	policies_event(&d->pol, type, kind, obj);
+	nodes_event(&d->nodes, type, kind, obj);
 }
 
 static void on_manifests_synced(void *ctx)
@@ -188,6 +192,18 @@ static int record_self(struct daemon *d)
 	if (err)
 		pr_err("cannot record the agent in %s: %s", d->pins->root, strerror(-err));
 	return err;
+}
+
+/*
+ * Routes and the node map follow Node objects, once every source has
+ * synced: a partial cache would cut off nodes not listed yet. An agent
+ * without a source leaves them as they are. Failures are retried with
+ * the next flush.
+ */
+static void flush_nodes(struct daemon *d)
+{
+	if (d->nodes_open && d->first_sync_done && (d->opts->manifests || d->opts->api))
+		nodes_flush(&d->nodes);
 }
 
 /* A services flush; one that had work is timed for /metrics. */
@@ -298,6 +314,7 @@ static int finish_first_sync(struct daemon *d)
 	if (err)
 		return err;
 	d->first_sync_done = true;
+	flush_nodes(d);
 	flush_policy(d);
 	d->notify_fd = agent_notify_listen(d->pins);
 	if (d->notify_fd < 0) {
@@ -312,6 +329,24 @@ static int finish_first_sync(struct daemon *d)
 			d->opts->node_name, d->svc.writer.stats.frontends,
 			d->svc.writer.stats.backends);
 	return err;
+}
+
+static int open_nodes(struct daemon *d)
+{
+	struct nodes_opts o = {
+		.self = d->opts->node_name,
+		.routing = d->opts->routing,
+		.pod_cidr = d->opts->pod_cidr,
+		.devices = &d->devices,
+	};
+	int err = nodes_open(&d->nodes, d->pins, &o);
+
+	if (err) {
+		pr_err("cannot set up %s routing: %s", node_routing_name(o.routing), strerror(-err));
+		return err;
+	}
+	d->nodes_open = true;
+	return 0;
 }
 
 /*
@@ -346,6 +381,9 @@ static int first_sync(struct daemon *d)
 			return err;
 		refresh_node_addrs(d);
 	}
+	err = open_nodes(d);
+	if (err)
+		return err;
 	if (d->opts->manifests) {
 		sink.synced = on_manifests_synced;
 		d->manifests = manifest_source_open(d->opts->manifests, &sink);
@@ -389,6 +427,10 @@ static void publish_metrics(struct daemon *d)
 		 d->first_sync_done ? "" : not_ready_why(d));
 	metrics_snapshot_caches(&d->snap, d->svc_open ? &d->svc : NULL,
 				d->pol_open ? &d->pol : NULL);
+	if (d->nodes_open) {
+		d->snap.cached[K8S_KIND_NODE] = true;
+		d->snap.cache[K8S_KIND_NODE] = nodes_count(&d->nodes);
+	}
 	metrics_snapshot_api(&d->snap, d->api);
 	metrics_publish(d->metrics, &d->snap);
 }
@@ -401,6 +443,7 @@ static int periodic(struct daemon *d)
 	if (now >= d->next_endpoint_sync) {
 		sync_endpoints(d->pins, &d->pol);
 		refresh_node_addrs(d);
+		flush_nodes(d);
 		refresh_host_addrs(d);
 		flush_policy(d);
 		d->next_endpoint_sync = now + ENDPOINT_SYNC_MS;
@@ -447,12 +490,14 @@ static int serve(struct daemon *d)
 		if (n > 0 && (pfd[POLL_MANIFESTS].revents & POLLIN)) {
 			if (manifest_source_process(d->manifests))
 				pfd[POLL_MANIFESTS].fd = -1;
+			flush_nodes(d);
 			flush_services(d);
 			flush_policy(d);
 		}
 		if (n > 0 && (pfd[POLL_API].revents & POLLIN)) {
 			if (api_source_process(d->api))
 				pfd[POLL_API].fd = -1;
+			flush_nodes(d);
 			flush_services(d);
 			flush_policy(d);
 		}
@@ -521,6 +566,8 @@ out:
 		close(d.notify_fd);
 	if (d.pol_open)
 		policies_close(&d.pol);
+	if (d.nodes_open)
+		nodes_close(&d.nodes);
 	if (d.svc_open)
 		services_close(&d.svc);
 	loader_unload(&d.dp);

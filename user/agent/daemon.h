@@ -6,6 +6,7 @@
 #include "agent/devices.h"
 #include "agent/loader.h"
 #include "agent/metrics.h"
+#include "agent/nodes.h"
 #include "k8s/api_config.h"
 #include "lib/pins.h"
 
@@ -18,6 +19,8 @@ struct daemon_opts {
 	const char *cgroup_root;	/* --cgroup-root; NULL: the cgroup2 mount */
 	struct loader_opts load;
 	struct metrics_addr metrics;	/* --metrics-address; off: no HTTP server */
+	enum sluice_routing routing;	/* --routing */
+	struct np_cidr pod_cidr;	/* --pod-cidr; prefix 0: from this node's Node object */
 };
 
 /* Runs until SIGTERM or SIGINT; 0 on a clean stop. */

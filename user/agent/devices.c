@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <netlink/route/addr.h>
 
 #include "agent/devices.h"
@@ -135,4 +138,25 @@ int host_addrs_read(struct host_addrs *h, bool *changed)
 	memcpy(h->addrs, addrs, n * sizeof(addrs[0]));
 	h->n = n;
 	return 0;
+}
+
+int devices_min_mtu(const struct devices *d, unsigned int *mtu)
+{
+	struct ifreq ifr;
+	size_t i;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	*mtu = 0;
+	for (i = 0; i < d->n && !err; i++) {
+		memset(&ifr, 0, sizeof(ifr));
+		copy_field(ifr.ifr_name, sizeof(ifr.ifr_name), d->names[i]);
+		if (ioctl(fd, SIOCGIFMTU, &ifr))
+			err = -errno;
+		else if (!*mtu || (unsigned int)ifr.ifr_mtu < *mtu)
+			*mtu = (unsigned int)ifr.ifr_mtu;
+	}
+	close(fd);
+	return err ? err : (*mtu ? 0 : -ENODEV);
 }

@@ -30,6 +30,8 @@ struct devices {
 bool devices_parse(struct devices *d, const char *list, char *why, size_t why_len);
 /* Attaches tc_from_net to each device's ingress; a device that does not exist is an error. */
 int devices_attach(const struct devices *d, const struct sluice_pins *pins);
+/* The smallest MTU among the devices: what a packet leaving the node may be. */
+int devices_min_mtu(const struct devices *d, unsigned int *mtu);
 /* Reads the devices' IPv4 addresses (sorted); *changed says whether they differ from before. */
 int devices_read_addrs(struct devices *d, bool *changed);
 

@@ -78,6 +78,7 @@ int cmd_service(struct cli *cli, int argc, char **argv);
 int cmd_ct(struct cli *cli, int argc, char **argv);
 int cmd_policy(struct cli *cli, int argc, char **argv);
 int cmd_identity(struct cli *cli, int argc, char **argv);
+int cmd_node(struct cli *cli, int argc, char **argv);
 int cmd_monitor(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * `sluice uninstall`: detaches sluice's programs from every pod veth and
- * removes every pin. Pods keep their veths and host routes, so traffic falls
- * back to the host stack's plain routing instead of stopping.
+ * node device, deletes the VXLAN device and the routes to other nodes' pods,
+ * and removes every pin. Pods keep their veths and host routes, so traffic
+ * between local pods falls back to the host stack's plain routing.
  */
 #include <errno.h>
 #include <dirent.h>
@@ -15,12 +16,15 @@
 #include "cli/cli.h"
 #include "lib/agent_state.h"
 #include "lib/endpoint_map.h"
+#include "lib/node_routes.h"
 #include "lib/tc_attach.h"
+#include "lib/tunnel_dev.h"
 
 static const char usage[] =
 	"Usage: sluice uninstall [--bpffs DIR] [-j]\n"
-	"  Detaches the programs from every pod veth and removes every pin under\n"
-	"  the pin root. Stop the agent first.\n";
+	"  Detaches the programs from every pod veth and node device, deletes the\n"
+	"  VXLAN device and the routes to other nodes' pods, and removes every pin\n"
+	"  under the pin root. Stop the agent first.\n";
 
 /* Detaches from the veths the endpoint map names, counting them; on failure names the veth. */
 static int detach_endpoints(struct cli *cli, int *detached, char *failed, size_t failed_len)
@@ -107,7 +111,7 @@ int cmd_uninstall(struct cli *cli, int argc, char **argv)
 {
 	struct sluice_agent_state st;
 	char step[64] = "removing pins";
-	int ret, first, err, detached = 0, devices = 0, removed = 0;
+	int ret, first, err, detached = 0, devices = 0, removed = 0, routes = 0, tunnel = 0;
 
 	ret = cli_parse(cli, argc, argv, NULL, NULL, NULL, usage, &first);
 	if (ret)
@@ -123,6 +127,18 @@ int cmd_uninstall(struct cli *cli, int argc, char **argv)
 	err = detach_endpoints(cli, &detached, step, sizeof(step));
 	if (!err)
 		err = detach_devices(&devices, step, sizeof(step));
+	if (!err) {
+		snprintf(step, sizeof(step), "deleting %s", SLUICE_VXLAN_DEVICE);
+		err = tunnel = tunnel_dev_remove();
+	}
+	if (err >= 0) {
+		snprintf(step, sizeof(step), "deleting the routes to other nodes' pods");
+		err = routes = node_routes_remove_all();
+	}
+	if (err >= 0) {
+		snprintf(step, sizeof(step), "removing pins");
+		err = 0;
+	}
 	/* Links first: unpinning them detaches the socket hooks. */
 	if (!err)
 		err = remove_pin_dir(&cli->pins, SLUICE_PIN_DIR_LINKS, &removed);
@@ -142,11 +158,14 @@ int cmd_uninstall(struct cli *cli, int argc, char **argv)
 		cJSON_AddStringToObject(o, "pin_root", cli->pins.root);
 		cJSON_AddNumberToObject(o, "veths_detached", detached);
 		cJSON_AddNumberToObject(o, "devices_detached", devices);
+		cJSON_AddBoolToObject(o, "tunnel_deleted", tunnel > 0);
+		cJSON_AddNumberToObject(o, "routes_deleted", routes);
 		cJSON_AddNumberToObject(o, "pins_removed", removed);
 		p_json(cli, o);
 	} else {
-		printf("Detached from %d pod veth(s) and %d node device(s), removed %d pin(s) and %s\n",
-		       detached, devices, removed, cli->pins.root);
+		printf("Detached from %d pod veth(s) and %d node device(s), deleted %d route(s)%s, "
+		       "removed %d pin(s) and %s\n", detached, devices, routes,
+		       tunnel > 0 ? " and " SLUICE_VXLAN_DEVICE : "", removed, cli->pins.root);
 	}
 	return EXIT_OK;
 }

@@ -9,7 +9,7 @@
 static const char usage[] =
 	"Usage: sluice [OPTIONS] OBJECT [VERB] [ARGS]\n"
 	"  OBJECT := { agent | status | endpoint | service | ct | stats | policy | identity |\n"
-	"             monitor | uninstall | version | help }\n"
+	"             node | monitor | uninstall | version | help }\n"
 	"\n"
 	"  sluice agent --node-name NAME [--kubeconfig FILE | --in-cluster] [--manifests DIR]\n"
 	"                                                    run the node agent\n"
@@ -20,6 +20,7 @@ static const char usage[] =
 	"  sluice stats show                                 datapath verdict counters\n"
 	"  sluice policy get NAMESPACE/POD                   a pod's NetworkPolicy rules, drops\n"
 	"  sluice identity list                              security identities\n"
+	"  sluice node list                                  routing mode and other nodes\n"
 	"  sluice monitor [--allowed]                        stream drops (and allowed flows)\n"
 	"  sluice uninstall                                  detach and remove every pin\n"
 	"  sluice version                                    build and ABI version\n"
@@ -71,6 +72,7 @@ static const struct cli_cmd commands[] = {
 	{ "stats", cmd_stats, "datapath verdict counters" },
 	{ "policy", cmd_policy, "a pod's NetworkPolicy rules and drops" },
 	{ "identity", cmd_identity, "security identities" },
+	{ "node", cmd_node, "routing mode and other nodes" },
 	{ "monitor", cmd_monitor, "stream drops and allowed flows" },
 	{ "uninstall", cmd_uninstall, "detach and remove every pin" },
 	{ "version", cmd_version, "build and ABI version" },

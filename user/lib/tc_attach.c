@@ -72,6 +72,26 @@ int tc_attach_pod(const struct sluice_pins *pins, int ifindex, bool new_device)
 	return err;
 }
 
+int tc_attach_overlay(const struct sluice_pins *pins, int ifindex)
+{
+	int from_fd, to_fd, err;
+
+	from_fd = pins_open_prog(pins, SLUICE_STR(SLUICE_PROG_FROM_OVERLAY));
+	if (from_fd < 0)
+		return from_fd;
+	to_fd = pins_open_prog(pins, SLUICE_STR(SLUICE_PROG_TO_OVERLAY));
+	if (to_fd < 0) {
+		close(from_fd);
+		return to_fd;
+	}
+	err = tc_hook_create(ifindex);
+	if (!err)
+		err = tc_attach_both(ifindex, from_fd, to_fd);
+	close(from_fd);
+	close(to_fd);
+	return err;
+}
+
 static int tc_detach_one(int ifindex, enum bpf_tc_attach_point point)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);

@@ -38,4 +38,10 @@ int tc_attach_net(const struct sluice_pins *pins, int ifindex);
  */
 int tc_detach_net(int ifindex);
 
+/*
+ * The VXLAN device's pair: tc_from_ovl at ingress, tc_to_ovl at egress.
+ * Deleting the device removes them.
+ */
+int tc_attach_overlay(const struct sluice_pins *pins, int ifindex);
+
 #endif

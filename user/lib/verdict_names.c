@@ -21,9 +21,14 @@ static const char *const names[SLUICE_VERDICT_MAX] = {
 	[SLUICE_VERDICT_DROP_SPOOFED] = "drop-spoofed",
 	[SLUICE_VERDICT_DROP_POLICY_EGRESS] = "drop-policy-egress",
 	[SLUICE_VERDICT_DROP_POLICY_INGRESS] = "drop-policy-ingress",
+	[SLUICE_VERDICT_FORWARD_NODE] = "forward-node",
+	[SLUICE_VERDICT_FORWARD_TUNNEL] = "forward-tunnel",
+	[SLUICE_VERDICT_TUNNEL_TO_POD] = "tunnel-to-pod",
+	[SLUICE_VERDICT_TUNNEL_PASS] = "tunnel-pass",
+	[SLUICE_VERDICT_DROP_NO_ROUTE] = "drop-no-route",
 };
 
-_Static_assert(SLUICE_VERDICT_MAX == 13, "give every verdict a name above");
+_Static_assert(SLUICE_VERDICT_MAX == 18, "give every verdict a name above");
 
 const char *verdict_name(enum sluice_verdict v)
 {
