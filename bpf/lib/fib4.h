@@ -29,7 +29,11 @@ static __always_inline int fib4_forward(struct __sk_buff *skb, struct iphdr *iph
 	fib.family = FIB_AF_INET;
 	fib.tos = iph->tos;
 	fib.l4_protocol = iph->protocol;
-	fib.tot_len = bpf_ntohs(iph->tot_len);
+	/*
+	 * The MTU check is for one packet: a GSO packet's length is its whole
+	 * train, which the device cuts into segments that fit. 0 skips it.
+	 */
+	fib.tot_len = skb->gso_segs > 1 ? 0 : bpf_ntohs(iph->tot_len);
 	fib.ipv4_src = iph->saddr;
 	fib.ipv4_dst = iph->daddr;
 	fib.ifindex = skb->ingress_ifindex;
