@@ -17,6 +17,7 @@
 #include "lib/lb4.h"
 #include "lib/policy4.h"
 #include "lib/node4.h"
+#include "lib/snat4.h"
 
 /* Ethernet plus the fixed IPv4 header: what forwarding reads and writes. */
 #define FROM_NET_PULL_LEN (sizeof(struct ethhdr) + sizeof(struct iphdr))
@@ -26,6 +27,54 @@ struct arrival {
 	enum sluice_verdict to_pod;
 	enum sluice_verdict pass;
 };
+
+/*
+ * A packet from outside for no local pod: a service's reply goes back to
+ * its client by the routing table; a new service flow to a backend on
+ * another node leaves from this node's address, so the reply comes back
+ * here to be translated (externalTrafficPolicy: Cluster; Local has only
+ * local backends). The rest is the stack's.
+ */
+static __always_inline int elsewhere(struct __sk_buff *skb, struct flow4 *f, enum lb_result r,
+				     const struct lb_out *lb, const struct arrival *from)
+{
+	struct sluice_node_cfg *cfg = node_cfg();
+	enum sluice_verdict v = from->pass;
+	struct cursor c;
+	struct iphdr *iph;
+	int ret = TC_ACT_OK, why;
+
+	if (r != LB_DONE)
+		goto out;
+	if (!lb->reply) {
+		if (!cfg || !cfg->node_addr || !node4_lookup(f->daddr))
+			goto out;
+		why = snat4_out(skb, f, cfg->node_addr);
+		if (why) {
+			count_verdict(skb, why);
+			return TC_ACT_SHOT;
+		}
+	}
+	if (revalidate_pull(skb, &c, FROM_NET_PULL_LEN) < 0 || !parse_ethhdr(&c)) {
+		count_verdict(skb, SLUICE_VERDICT_DROP_MALFORMED);
+		return TC_ACT_SHOT;
+	}
+	iph = c.pos;
+	if ((void *)(iph + 1) > c.end) {
+		count_verdict(skb, SLUICE_VERDICT_DROP_MALFORMED);
+		return TC_ACT_SHOT;
+	}
+	if (lb->reply) {
+		ret = fib4_forward(skb, iph);
+		if (ret == TC_ACT_REDIRECT)
+			v = SLUICE_VERDICT_FORWARD_NET;
+		goto out;
+	}
+	ret = node4_forward(skb, iph, &v);
+out:
+	count_verdict(skb, v);
+	return ret;
+}
 
 static __always_inline int from_outside(struct __sk_buff *skb, const struct arrival *from)
 {
@@ -50,6 +99,11 @@ static __always_inline int from_outside(struct __sk_buff *skb, const struct arri
 	iph = parse_iphdr(&c, skb->len - sizeof(*eth));
 	if (!iph || flow4_parse(skb, iph, &f) < 0)
 		goto pass;
+	/* A reply to a flow this node sent from its own address: back to the real source. */
+	if (snat4_in(skb, &f) < 0) {
+		count_verdict(skb, SLUICE_VERDICT_DROP_MALFORMED);
+		return TC_ACT_SHOT;
+	}
 	saddr = f.saddr;
 
 	r = lb4_forward(skb, &f, SLUICE_SCOPE_EXTERNAL, &lb);
@@ -87,8 +141,9 @@ static __always_inline int from_outside(struct __sk_buff *skb, const struct arri
 			return TC_ACT_SHOT;
 		}
 	}
-	/* NodePort backends on other nodes need SNAT, still to come: until then the stack decides. */
-	if (!ep || iph->ttl <= 1)
+	if (!ep)
+		return elsewhere(skb, &f, r, &lb, from);
+	if (iph->ttl <= 1)
 		goto pass;
 	count_verdict(skb, from->to_pod);
 	return endpoint_deliver4(eth, iph, ep);

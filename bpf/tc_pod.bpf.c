@@ -16,6 +16,7 @@
 #include "lib/fib4.h"
 #include "lib/node4.h"
 #include "lib/policy4.h"
+#include "lib/masq4.h"
 
 /* Ethernet plus the fixed IPv4 header: what forwarding reads and writes. */
 #define POD_PULL_LEN (sizeof(struct ethhdr) + sizeof(struct iphdr))
@@ -70,7 +71,7 @@ int SLUICE_PROG_FROM_POD(struct __sk_buff *skb)
 	struct ethhdr *eth;
 	struct iphdr *iph;
 	struct flow4 f;
-	__be32 saddr;
+	__be32 saddr, node_addr;
 	int why;
 
 	if (skb->protocol != bpf_htons(ETH_P_IP)) {
@@ -120,6 +121,17 @@ int SLUICE_PROG_FROM_POD(struct __sk_buff *skb)
 		if (lb.reply || lb.external) {
 			ret = fib4_forward(skb, iph);
 			count_verdict(skb, ret == TC_ACT_REDIRECT ? SLUICE_VERDICT_FORWARD_NET :
+								    SLUICE_VERDICT_PASS_STACK);
+			return ret;
+		}
+		if (masq4_wanted(&f, &node_addr)) {
+			why = snat4_out(skb, &f, node_addr);
+			if (why)
+				return drop(skb, why);
+			if (reparse(skb, &eth, &iph) < 0)
+				return drop(skb, SLUICE_VERDICT_DROP_MALFORMED);
+			ret = fib4_forward(skb, iph);
+			count_verdict(skb, ret == TC_ACT_REDIRECT ? SLUICE_VERDICT_MASQUERADE :
 								    SLUICE_VERDICT_PASS_STACK);
 			return ret;
 		}

@@ -195,4 +195,13 @@ struct {
 	__type(value, struct sluice_node_cfg);
 } SLUICE_MAP_NODE_CFG SEC(".maps");
 
+/* The value is unused: a hit means "not masqueraded". */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SLUICE_NOMASQ_MAX);
+	__type(key, struct sluice_node4_key);
+	__type(value, __u32);
+} SLUICE_MAP_NOMASQ4 SEC(".maps");
+
 #endif

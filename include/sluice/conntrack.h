@@ -4,7 +4,9 @@
  * used entries go first, and the agent removes expired ones. A flow policy
  * allowed has a FORWARD entry (its tuple after any translation) and a REPLY
  * entry (the tuple of its replies); a flow to a service also has a SERVICE
- * entry (its tuple before translation) naming its backend.
+ * entry (its tuple before translation) naming its backend. A flow whose
+ * source the node rewrites to its own address (masquerade, NodePort to a
+ * backend on another node) has an SNAT_OUT and an SNAT_IN entry too.
  */
 #ifndef SLUICE_CONNTRACK_H
 #define SLUICE_CONNTRACK_H
@@ -33,6 +35,10 @@ enum sluice_ct_dir {
 	SLUICE_CT_REPLY = 1,
 	/* An allowed flow, after translation: its later packets skip policy. */
 	SLUICE_CT_FORWARD = 2,
+	/* A flow the node sends from its own address: nat_addr/nat_port are that source. */
+	SLUICE_CT_SNAT_OUT = 3,
+	/* Its replies, to the node's address: nat_addr/nat_port are the flow's real source. */
+	SLUICE_CT_SNAT_IN = 4,
 };
 
 struct sluice_ct4_key {
@@ -63,9 +69,9 @@ struct sluice_ct4_value {
 	__u64 expires_ns;	/* bpf_ktime_get_ns() (CLOCK_MONOTONIC) deadline */
 	__u32 svc_id;		/* the frontend this flow was translated for */
 	__u32 backend_id;	/* SERVICE: the chosen backend */
-	__be32 nat_addr;	/* REPLY: the frontend address replies come from */
+	__be32 nat_addr;	/* REPLY: the frontend address replies come from; SNAT_*: see the dir */
 	__be32 client_addr;	/* REPLY with HAIRPIN: the pod's own address */
-	__be16 nat_port;	/* REPLY: the frontend port */
+	__be16 nat_port;	/* REPLY: the frontend port; SNAT_*: see the dir */
 	__u8 flags;		/* enum sluice_ct_flags */
 	__u8 pad[5];
 };

@@ -35,14 +35,32 @@ struct sluice_node4_value {
 };
 _Static_assert(sizeof(struct sluice_node4_value) == 8, "node value layout");
 
+enum sluice_node_flags {
+	/* Pods' traffic to outside the cluster leaves from the node's address. */
+	SLUICE_NODE_F_MASQUERADE = 1 << 0,
+};
+
 /* This node's routing, written by the agent; one slot. */
 struct sluice_node_cfg {
 	__u32 routing;		/* enum sluice_routing */
 	__u32 tunnel_ifindex;	/* the VXLAN device (VXLAN routing), else 0 */
 	__u32 pod_mtu;		/* MTU for new pods' interfaces; 0: the plugin's own default */
-	__be32 node_addr;	/* this node's InternalIP */
+	__be32 node_addr;	/* this node's InternalIP: the source of masqueraded traffic */
+	__u32 flags;		/* enum sluice_node_flags */
+	__u32 pad[3];
 };
-_Static_assert(sizeof(struct sluice_node_cfg) == 16, "node config layout");
+_Static_assert(sizeof(struct sluice_node_cfg) == 32, "node config layout");
+
+/* A destination pods reach with their own address (LPM trie key, as the node map's). */
+#define SLUICE_NOMASQ_MAX 256
+
+/*
+ * Source ports the node gives flows it sends from its own address: above
+ * Linux's default ephemeral range (32768-60999), so the node's own sockets
+ * never hold one. Each (destination, protocol) has this many at once.
+ */
+#define SLUICE_SNAT_PORT_MIN 61000
+#define SLUICE_SNAT_PORT_MAX 65535
 
 /* The VXLAN device sluice makes on every node in VXLAN routing. */
 #define SLUICE_VXLAN_DEVICE "sluice_vxlan"

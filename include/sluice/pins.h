@@ -59,6 +59,8 @@
 #define SLUICE_MAP_NODES4 sluice_nodes4
 /* One slot: this node's routing mode, tunnel device and address. */
 #define SLUICE_MAP_NODE_CFG sluice_node_cfg
+/* Destinations outside the cluster that pods reach unmasqueraded (LPM trie). */
+#define SLUICE_MAP_NOMASQ4 sluice_nomasq4
 
 /* TC program on the host side of a pod veth, ingress: packets from the pod. */
 #define SLUICE_PROG_FROM_POD tc_from_pod

@@ -48,6 +48,10 @@ enum sluice_verdict {
 	SLUICE_VERDICT_TUNNEL_PASS = 16,
 	/* Dropped: for another node's pod, but the way there is missing (no route, no tunnel). */
 	SLUICE_VERDICT_DROP_NO_ROUTE = 17,
+	/* From a pod to outside the cluster, sent from the node's address and routed out. */
+	SLUICE_VERDICT_MASQUERADE = 18,
+	/* Dropped: no free source port to send a flow from the node's address. */
+	SLUICE_VERDICT_DROP_NO_SNAT_PORT = 19,
 	SLUICE_VERDICT_MAX,
 };
 

@@ -268,6 +268,10 @@ static const char *dir_name(enum sluice_ct_dir dir)
 		return "CT REPLY entry";
 	case SLUICE_CT_FORWARD:
 		return "CT FORWARD entry";
+	case SLUICE_CT_SNAT_OUT:
+		return "CT SNAT_OUT entry";
+	case SLUICE_CT_SNAT_IN:
+		return "CT SNAT_IN entry";
 	}
 	return "CT entry of an unknown direction";
 }

@@ -16,6 +16,7 @@ static const char usage[] =
 	"                    [--maglev-table-size PRIME] [--map-entries MAP=N]...\n"
 	"                    [--metrics-address HOST:PORT|off]\n"
 	"                    [--routing vxlan|native] [--pod-cidr CIDR]\n"
+	"                    [--masquerade on|off] [--non-masquerade-cidrs CIDR[,CIDR]]\n"
 	"  --node-name NAME         this node's Kubernetes name (default: $NODE_NAME)\n"
 	"  --kubeconfig FILE        list and watch the Kubernetes API of FILE's current context\n"
 	"  --in-cluster             the same with the pod's service account (in a DaemonSet)\n"
@@ -35,7 +36,10 @@ static const char usage[] =
 	"  --routing vxlan|native   how pods reach other nodes' pods: a VXLAN tunnel to\n"
 	"                           the node (default vxlan), or kernel routes via the\n"
 	"                           node's address on a shared network (native)\n"
-	"  --pod-cidr CIDR          this node's pod CIDR (default: its Node object's)\n";
+	"  --pod-cidr CIDR          this node's pod CIDR (default: its Node object's)\n"
+	"  --masquerade on|off      pods' TCP, UDP and SCTP to outside the cluster leave\n"
+	"                           from the node's address (default on)\n"
+	"  --non-masquerade-cidrs L destinations pods reach with their own address\n";
 
 /* Bounds on the Maglev table size: enough slots to spread, small enough to fit. */
 #define MAGLEV_SIZE_MIN 7
@@ -54,6 +58,8 @@ enum {
 	OPT_METRICS_ADDRESS,
 	OPT_ROUTING,
 	OPT_POD_CIDR,
+	OPT_MASQUERADE,
+	OPT_NOMASQ,
 };
 
 struct agent_opts {
@@ -77,6 +83,8 @@ static const struct option agent_options[] = {
 	{ "metrics-address", required_argument, NULL, OPT_METRICS_ADDRESS },
 	{ "routing", required_argument, NULL, OPT_ROUTING },
 	{ "pod-cidr", required_argument, NULL, OPT_POD_CIDR },
+	{ "masquerade", required_argument, NULL, OPT_MASQUERADE },
+	{ "non-masquerade-cidrs", required_argument, NULL, OPT_NOMASQ },
 	{ 0 },
 };
 
@@ -169,16 +177,31 @@ static int agent_set(void *ctx, int opt, const char *arg)
 		return EXIT_USAGE;
 	}
 	case OPT_ROUTING:
-		if (nodes_routing_parse(arg, &o->d.routing))
+		if (nodes_routing_parse(arg, &o->d.nodes.routing))
 			return 0;
 		p_err(o->cli, "--routing is vxlan or native, got '%s'", arg);
 		return EXIT_USAGE;
 	case OPT_POD_CIDR: {
 		bool v6;
 
-		if (np_cidr_parse(arg, &o->d.pod_cidr, &v6) && o->d.pod_cidr.prefix)
+		if (np_cidr_parse(arg, &o->d.nodes.pod_cidr, &v6) && o->d.nodes.pod_cidr.prefix)
 			return 0;
 		p_err(o->cli, "--pod-cidr wants an IPv4 network such as 10.244.1.0/24, got '%s'", arg);
+		return EXIT_USAGE;
+	}
+	case OPT_MASQUERADE:
+		if (strcmp(arg, "on") && strcmp(arg, "off")) {
+			p_err(o->cli, "--masquerade is on or off, got '%s'", arg);
+			return EXIT_USAGE;
+		}
+		o->d.nodes.masquerade = !strcmp(arg, "on");
+		return 0;
+	case OPT_NOMASQ: {
+		char why[128];
+
+		if (nodes_nomasq_parse(&o->d.nodes, arg, why, sizeof(why)))
+			return 0;
+		p_err(o->cli, "--non-masquerade-cidrs: %s", why);
 		return EXIT_USAGE;
 	}
 	case OPT_DEVICES: {
@@ -243,7 +266,7 @@ int cmd_agent(struct cli *cli, int argc, char **argv)
 			.node_name = getenv("NODE_NAME"),
 			.load = { .maglev_size = SLUICE_MAGLEV_SIZE },
 			.socket_lb = true,
-			.routing = SLUICE_ROUTING_VXLAN,
+			.nodes = { .routing = SLUICE_ROUTING_VXLAN, .masquerade = true },
 		},
 		.cli = cli,
 	};

@@ -333,13 +333,12 @@ static int finish_first_sync(struct daemon *d)
 
 static int open_nodes(struct daemon *d)
 {
-	struct nodes_opts o = {
-		.self = d->opts->node_name,
-		.routing = d->opts->routing,
-		.pod_cidr = d->opts->pod_cidr,
-		.devices = &d->devices,
-	};
-	int err = nodes_open(&d->nodes, d->pins, &o);
+	struct nodes_opts o = d->opts->nodes;
+	int err;
+
+	o.self = d->opts->node_name;
+	o.devices = &d->devices;
+	err = nodes_open(&d->nodes, d->pins, &o);
 
 	if (err) {
 		pr_err("cannot set up %s routing: %s", node_routing_name(o.routing), strerror(-err));

@@ -19,8 +19,7 @@ struct daemon_opts {
 	const char *cgroup_root;	/* --cgroup-root; NULL: the cgroup2 mount */
 	struct loader_opts load;
 	struct metrics_addr metrics;	/* --metrics-address; off: no HTTP server */
-	enum sluice_routing routing;	/* --routing */
-	struct np_cidr pod_cidr;	/* --pod-cidr; prefix 0: from this node's Node object */
+	struct nodes_opts nodes;	/* --routing, --pod-cidr, --masquerade, --non-masquerade-cidrs */
 };
 
 /* Runs until SIGTERM or SIGINT; 0 on a clean stop. */

@@ -41,6 +41,68 @@ bool nodes_routing_parse(const char *s, enum sluice_routing *out)
 	return true;
 }
 
+bool nodes_nomasq_parse(struct nodes_opts *o, const char *list, char *why, size_t len)
+{
+	char *copy = strdup(list), *save = NULL, *item;
+	bool ok = copy != NULL, v6;
+
+	o->n_nomasq = 0;
+	for (item = copy ? strtok_r(copy, ",", &save) : NULL; item && ok;
+	     item = strtok_r(NULL, ",", &save)) {
+		if (o->n_nomasq == SLUICE_NOMASQ_MAX) {
+			snprintf(why, len, "more than %d CIDRs", SLUICE_NOMASQ_MAX);
+			ok = false;
+		} else if (!np_cidr_parse(item, &o->nomasq[o->n_nomasq], &v6)) {
+			snprintf(why, len, "'%s' is not an IPv4 network such as 10.0.0.0/8", item);
+			ok = false;
+		} else {
+			o->n_nomasq++;
+		}
+	}
+	if (ok && !o->n_nomasq) {
+		snprintf(why, len, "no CIDR given");
+		ok = false;
+	}
+	free(copy);
+	return ok;
+}
+
+static bool nomasq_has(const struct nodes_opts *o, const struct sluice_node4_key *k)
+{
+	size_t i;
+
+	for (i = 0; i < o->n_nomasq; i++)
+		if (o->nomasq[i].prefix == k->prefixlen && o->nomasq[i].addr.s_addr == k->addr)
+			return true;
+	return false;
+}
+
+/* The non-masquerade CIDRs exactly as configured; the ones that stay never flap. */
+static int write_nomasq(const struct sluice_pins *pins, const struct nodes_opts *o)
+{
+	int fd = pins_open_map(pins, SLUICE_STR(SLUICE_MAP_NOMASQ4)), err = 0;
+	struct sluice_node4_key keys[SLUICE_NOMASQ_MAX], *prev = NULL, k;
+	__u32 one = 1;
+	size_t n = 0, i;
+
+	if (fd < 0)
+		return fd;
+	while (n < SLUICE_NOMASQ_MAX && !bpf_map_get_next_key(fd, prev, &keys[n])) {
+		prev = &keys[n];
+		n++;
+	}
+	for (i = 0; i < n; i++)
+		if (!nomasq_has(o, &keys[i]))
+			bpf_map_delete_elem(fd, &keys[i]);
+	for (i = 0; i < o->n_nomasq && !err; i++) {
+		k = (struct sluice_node4_key){ o->nomasq[i].prefix, o->nomasq[i].addr.s_addr };
+		if (bpf_map_update_elem(fd, &k, &one, BPF_ANY))
+			err = -errno;
+	}
+	close(fd);
+	return err;
+}
+
 /* The tunnel's MTU: the underlay's less the encapsulation, so pods never need fragments. */
 static unsigned int tunnel_mtu(const struct nodes_opts *o)
 {
@@ -114,7 +176,10 @@ int nodes_open(struct nodes *n, const struct sluice_pins *pins, const struct nod
 		return err;
 	}
 	n->cfg.routing = o->routing;
-	err = setup_routing(n, pins);
+	n->cfg.flags = o->masquerade ? SLUICE_NODE_F_MASQUERADE : 0;
+	err = write_nomasq(pins, o);
+	if (!err)
+		err = setup_routing(n, pins);
 	/* The mode is the datapath's at once; the node map waits for the first flush. */
 	if (!err) {
 		n->cfg.node_addr = self_addr(n);

@@ -54,8 +54,11 @@ static void entry_out(struct cli *cli, cJSON *arr, const struct sluice_ct4_key *
 	char src[32], dst[32], nat_text[32], a[INET_ADDRSTRLEN];
 	long left = v->expires_ns > now ? (long)((v->expires_ns - now) / NSEC_PER_SEC) : 0;
 	const char *dir = k->dir == SLUICE_CT_REPLY ? "reply" :
-			  k->dir == SLUICE_CT_FORWARD ? "forward" : "service";
-	bool nat = k->dir == SLUICE_CT_REPLY && (v->flags & SLUICE_CT_F_NAT);
+			  k->dir == SLUICE_CT_FORWARD ? "forward" :
+			  k->dir == SLUICE_CT_SNAT_OUT ? "snat-out" :
+			  k->dir == SLUICE_CT_SNAT_IN ? "snat-in" : "service";
+	bool snat = k->dir == SLUICE_CT_SNAT_OUT || k->dir == SLUICE_CT_SNAT_IN;
+	bool nat = snat || (k->dir == SLUICE_CT_REPLY && (v->flags & SLUICE_CT_F_NAT));
 	const char *proto = k->proto == IPPROTO_UDP ? "udp" : "tcp";
 	const char *state = v->flags & SLUICE_CT_F_CLOSING ? "closing" :
 			    v->flags & SLUICE_CT_F_ESTABLISHED ? "established" : "new";
@@ -72,8 +75,11 @@ static void entry_out(struct cli *cli, cJSON *arr, const struct sluice_ct4_key *
 		cJSON_AddStringToObject(o, "destination", dst);
 		cJSON_AddNumberToObject(o, "frontend_id", v->svc_id);
 		cJSON_AddNumberToObject(o, "backend_id", v->backend_id);
+		/* SNAT_OUT: the source the flow is sent from; SNAT_IN: where its replies go. */
 		if (nat)
-			cJSON_AddStringToObject(o, "reply_from", nat_text);
+			cJSON_AddStringToObject(o, k->dir == SLUICE_CT_SNAT_OUT ? "sent_from" :
+						   k->dir == SLUICE_CT_SNAT_IN ? "back_to" :
+										"reply_from", nat_text);
 		cJSON_AddStringToObject(o, "state", state);
 		cJSON_AddBoolToObject(o, "hairpin", v->flags & SLUICE_CT_F_HAIRPIN);
 		cJSON_AddNumberToObject(o, "expires_in", (double)left);

@@ -48,10 +48,13 @@ static int node_list(struct cli *cli, int argc, char **argv)
 		cJSON_AddStringToObject(root, "routing", node_routing_name(cfg.routing));
 		cJSON_AddStringToObject(root, "address", addr);
 		cJSON_AddNumberToObject(root, "pod_mtu", cfg.pod_mtu);
+		cJSON_AddBoolToObject(root, "masquerade", cfg.flags & SLUICE_NODE_F_MASQUERADE);
 		arr = cJSON_AddArrayToObject(root, "nodes");
 	} else {
-		printf("Routing %s, this node %s, pod MTU %u%s\n", node_routing_name(cfg.routing),
-		       addr, cfg.pod_mtu, cfg.pod_mtu ? "" : " (the CNI plugin's default)");
+		printf("Routing %s, this node %s, pod MTU %u%s, masquerade %s\n",
+		       node_routing_name(cfg.routing), addr, cfg.pod_mtu,
+		       cfg.pod_mtu ? "" : " (the CNI plugin's default)",
+		       cfg.flags & SLUICE_NODE_F_MASQUERADE ? "on" : "off");
 		printf("%-20s %s\n", "DESTINATION", "NODE");
 	}
 	while (!bpf_map_get_next_key(fd, prev, &next)) {

@@ -26,9 +26,11 @@ static const char *const names[SLUICE_VERDICT_MAX] = {
 	[SLUICE_VERDICT_TUNNEL_TO_POD] = "tunnel-to-pod",
 	[SLUICE_VERDICT_TUNNEL_PASS] = "tunnel-pass",
 	[SLUICE_VERDICT_DROP_NO_ROUTE] = "drop-no-route",
+	[SLUICE_VERDICT_MASQUERADE] = "masquerade",
+	[SLUICE_VERDICT_DROP_NO_SNAT_PORT] = "drop-no-snat-port",
 };
 
-_Static_assert(SLUICE_VERDICT_MAX == 18, "give every verdict a name above");
+_Static_assert(SLUICE_VERDICT_MAX == 20, "give every verdict a name above");
 
 const char *verdict_name(enum sluice_verdict v)
 {
