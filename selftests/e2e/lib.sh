@@ -195,6 +195,22 @@ tcp_ask() {
 	in_pod "$pod" socat -T 3 - "TCP:$addr:$port,connect-timeout=3" </dev/null
 }
 
+# A cgroup of this test's own under the machine's cgroup2 mount, for the
+# socket load balancer (--cgroup-root): never the machine's root cgroup.
+test_cgroup() {
+	local root
+	root=$(findmnt -n -t cgroup2 -o TARGET | head -n 1)
+	[[ -n $root ]] || fail "no cgroup2 mount"
+	TEST_CGROUP=$root/$E2E_PREFIX
+	mkdir "$TEST_CGROUP"
+	on_cleanup rmdir "$TEST_CGROUP"
+}
+
+# Runs a command on node n1 as a host-network process inside the test cgroup.
+in_cgroup_on_node() {
+	on_node n1 sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' _ "$TEST_CGROUP" "$@"
+}
+
 # Registers a command that cleanup runs first (for things only a tool can undo).
 on_cleanup() {
 	printf '%s\n' "$*" >>"$E2E_DIR/cleanup.sh"

@@ -248,3 +248,27 @@ test_cross_node_routing_mode_switch() {
 		fail "sluice_vxlan still exists on n1 in native mode"
 	true
 }
+
+# A host-network client on n1 reaches a ClusterIP whose backends are on
+# n2 and n3 through the socket load balancer (on for n1 only, confined to a
+# cgroup of the test's own): translated at connect(), routed to the other
+# node, and the socket sees the VIP.
+cn_host_clusterip() {
+	local mode=$1 out answers="" i
+	test_cgroup
+	cluster_up "$mode"
+	agent_stop n1
+	agent_start n1 --devices eth0 --routing "$mode" --socket-lb on --cgroup-root "$TEST_CGROUP"
+	cl_svc_write web 10.96.5.10 80 "$CL_TCP_PORT" TCP b1 c1
+	cl_svc_wait 10.96.5.10 2
+	for ((i = 0; i < 20; i++)); do
+		out=$(in_cgroup_on_node "$SOCK_CLIENT" tcp 10.96.5.10 80) || fail "$mode: TCP: $out"
+		[[ $out == "peer=10.96.5.10:80 reply="[bc]1 ]] || fail "$mode: peer and reply: $out"
+		answers+=" ${out##*=}"
+	done
+	[[ $answers == *b1* && $answers == *c1* ]] || fail "$mode: one backend only:$answers"
+	cl_check_bpf_only "$mode"
+}
+
+test_cross_node_host_network_clusterip_native() { cn_host_clusterip native; }
+test_cross_node_host_network_clusterip_vxlan() { cn_host_clusterip vxlan; }

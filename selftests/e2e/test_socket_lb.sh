@@ -4,21 +4,6 @@
 
 SOCK_CLIENT=$SLUICE_ROOT/build/selftests/sock_client
 
-# A cgroup of this test's own under the machine's cgroup2 mount.
-test_cgroup() {
-	local root
-	root=$(findmnt -n -t cgroup2 -o TARGET | head -n 1)
-	[[ -n $root ]] || fail "no cgroup2 mount"
-	TEST_CGROUP=$root/$E2E_PREFIX
-	mkdir "$TEST_CGROUP"
-	on_cleanup rmdir "$TEST_CGROUP"
-}
-
-# Runs a command on node n1 as a host-network process inside the test cgroup.
-in_cgroup_on_node() {
-	on_node n1 sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' _ "$TEST_CGROUP" "$@"
-}
-
 test_socket_lb_host_network_clients() {
 	local out
 	test_cgroup
