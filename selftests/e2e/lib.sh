@@ -293,8 +293,15 @@ e2e_cleanup() {
 	for pid in $(cat "$E2E_DIR"/agent-*.pid "$E2E_DIR/pids" 2>/dev/null); do
 		{ kill -9 "$pid" && wait "$pid"; } 2>/dev/null
 	done
+	# Uninstall acts on the network namespace it runs in (devices, routes):
+	# the node's own, never the machine's. Pins without a node are just removed.
 	for root in /sys/fs/bpf/"$E2E_PREFIX"-*; do
-		[[ -d $root ]] && "$SLUICE_BIN/sluice" uninstall --bpffs "$root" >/dev/null 2>&1
+		[[ -d $root ]] || continue
+		if [[ -e /var/run/netns/${root##*/} ]]; then
+			nsenter --net="/var/run/netns/${root##*/}" "$SLUICE_BIN/sluice" uninstall \
+				--bpffs "$root" >/dev/null 2>&1
+		fi
+		rm -rf "$root"
 	done
 	for ns in $(ip netns list | awk -v p="$E2E_PREFIX-" 'index($1, p) == 1 {print $1}'); do
 		# Servers' forked children are no one's recorded pid: they go with their namespace.

@@ -160,7 +160,10 @@ test_agent_lifecycle_and_uninstall() {
 	out=$(sluice_cli n1 -j status) && fail "status ready with the agent stopped"
 	[[ $(jq -r .reason <<<"$out") == *"no agent is running"* ]] || fail "reason: $out"
 	[[ -e $root/progs/tc_from_pod ]] || fail "SIGTERM removed pins"
-	sluice_cli n1 uninstall >/dev/null || fail "uninstall"
+	on_node n1 ip link show sluice_vxlan >/dev/null || fail "SIGTERM removed the VXLAN device"
+	out=$(sluice_cli n1 -j uninstall) || fail "uninstall: $out"
+	[[ $(jq .tunnel_deleted <<<"$out") == true ]] || fail "uninstall kept the VXLAN device: $out"
+	! on_node n1 ip link show sluice_vxlan >/dev/null 2>&1 || fail "sluice_vxlan left after uninstall"
 	[[ ! -e $root ]] || fail "pin root left after uninstall"
 	host=$(jq -r '.interfaces[0].name' "$E2E_DIR/result-pa.json")
 	! on_node n1 tc filter show dev "$host" ingress | grep -q tc_from_pod ||
