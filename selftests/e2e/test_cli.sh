@@ -28,6 +28,15 @@ test_cli_errors_and_json() {
 	[[ $out == *"absolute path"* ]] || fail "relative bpffs: $out"
 	out=$("$SLUICE_BIN/sluice" agent 2>&1) && fail "agent without a node name started"
 	[[ $out == *"--node-name"* ]] || fail "agent without node name: $out"
+	out=$("$SLUICE_BIN/sluice" agent --node-name n1 --routing geneve 2>&1) &&
+		fail "agent with an unknown routing mode started"
+	[[ $out == *"--routing is vxlan or native"* ]] || fail "bad --routing: $out"
+	out=$("$SLUICE_BIN/sluice" agent --node-name n1 --non-masquerade-cidrs 10.0.0.1/8 2>&1) &&
+		fail "agent with a bad non-masquerade CIDR started"
+	[[ $out == *"--non-masquerade-cidrs: '10.0.0.1/8'"* ]] || fail "bad CIDR: $out"
+	out=$("$SLUICE_BIN/sluice" agent --node-name n1 --pod-cidr 10.244.1.0 2>&1) &&
+		fail "agent with a bad pod CIDR started"
+	[[ $out == *"--pod-cidr wants an IPv4 network"* ]] || fail "bad --pod-cidr: $out"
 	out=$("$SLUICE_BIN/sluice" agent --node-name x --manifests /nonexistent 2>&1) &&
 		fail "agent with a missing manifests dir started"
 	[[ $out == *"--manifests /nonexistent"* ]] || fail "manifests: $out"

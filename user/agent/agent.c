@@ -199,7 +199,7 @@ static int agent_set(void *ctx, int opt, const char *arg)
 	case OPT_NOMASQ: {
 		char why[128];
 
-		if (nodes_nomasq_parse(&o->d.nodes, arg, why, sizeof(why)))
+		if (nomasq_parse(&o->d.nodes.nomasq, arg, why, sizeof(why)))
 			return 0;
 		p_err(o->cli, "--non-masquerade-cidrs: %s", why);
 		return EXIT_USAGE;

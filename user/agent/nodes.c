@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 
 #include "agent/nodes.h"
+#include "agent/nomasq.h"
 #include "k8s/fields.h"
 #include "lib/log.h"
 #include "lib/node_cfg.h"
@@ -39,68 +40,6 @@ bool nodes_routing_parse(const char *s, enum sluice_routing *out)
 	else
 		return false;
 	return true;
-}
-
-bool nodes_nomasq_parse(struct nodes_opts *o, const char *list, char *why, size_t len)
-{
-	char *copy = strdup(list), *save = NULL, *item;
-	bool ok = copy != NULL, v6;
-
-	o->n_nomasq = 0;
-	for (item = copy ? strtok_r(copy, ",", &save) : NULL; item && ok;
-	     item = strtok_r(NULL, ",", &save)) {
-		if (o->n_nomasq == SLUICE_NOMASQ_MAX) {
-			snprintf(why, len, "more than %d CIDRs", SLUICE_NOMASQ_MAX);
-			ok = false;
-		} else if (!np_cidr_parse(item, &o->nomasq[o->n_nomasq], &v6)) {
-			snprintf(why, len, "'%s' is not an IPv4 network such as 10.0.0.0/8", item);
-			ok = false;
-		} else {
-			o->n_nomasq++;
-		}
-	}
-	if (ok && !o->n_nomasq) {
-		snprintf(why, len, "no CIDR given");
-		ok = false;
-	}
-	free(copy);
-	return ok;
-}
-
-static bool nomasq_has(const struct nodes_opts *o, const struct sluice_node4_key *k)
-{
-	size_t i;
-
-	for (i = 0; i < o->n_nomasq; i++)
-		if (o->nomasq[i].prefix == k->prefixlen && o->nomasq[i].addr.s_addr == k->addr)
-			return true;
-	return false;
-}
-
-/* The non-masquerade CIDRs exactly as configured; the ones that stay never flap. */
-static int write_nomasq(const struct sluice_pins *pins, const struct nodes_opts *o)
-{
-	int fd = pins_open_map(pins, SLUICE_STR(SLUICE_MAP_NOMASQ4)), err = 0;
-	struct sluice_node4_key keys[SLUICE_NOMASQ_MAX], *prev = NULL, k;
-	__u32 one = 1;
-	size_t n = 0, i;
-
-	if (fd < 0)
-		return fd;
-	while (n < SLUICE_NOMASQ_MAX && !bpf_map_get_next_key(fd, prev, &keys[n])) {
-		prev = &keys[n];
-		n++;
-	}
-	for (i = 0; i < n; i++)
-		if (!nomasq_has(o, &keys[i]))
-			bpf_map_delete_elem(fd, &keys[i]);
-	for (i = 0; i < o->n_nomasq && !err; i++) {
-		k = (struct sluice_node4_key){ o->nomasq[i].prefix, o->nomasq[i].addr.s_addr };
-		if (bpf_map_update_elem(fd, &k, &one, BPF_ANY))
-			err = -errno;
-	}
-	close(fd);
-	return err;
 }
 
 /* The tunnel's MTU: the underlay's less the encapsulation, so pods never need fragments. */
@@ -177,7 +116,7 @@ int nodes_open(struct nodes *n, const struct sluice_pins *pins, const struct nod
 	}
 	n->cfg.routing = o->routing;
 	n->cfg.flags = o->masquerade ? SLUICE_NODE_F_MASQUERADE : 0;
-	err = write_nomasq(pins, o);
+	err = nomasq_write(pins, &o->nomasq);
 	if (!err)
 		err = setup_routing(n, pins);
 	/* The mode is the datapath's at once; the node map waits for the first flush. */
@@ -246,6 +185,7 @@ struct collect {
 	struct nodes *n;
 	struct remote *r;
 	size_t count, cap;
+	size_t left_out;	/* nodes beyond what the node map holds */
 };
 
 static bool overlaps(const struct np_cidr *a, const struct np_cidr *b)
@@ -273,8 +213,12 @@ static void collect_visit(const void *node, VISIT which, void *arg)
 		return;
 	}
 	/* A node gets its CIDR and address after it registers: until then it has no pods. */
-	if (!e->cidr.prefix || !e->addr.s_addr || c->count == c->cap)
+	if (!e->cidr.prefix || !e->addr.s_addr)
 		return;
+	if (c->count == c->cap) {
+		c->left_out++;
+		return;
+	}
 	if (own->prefix && overlaps(own, &e->cidr)) {
 		inet_ntop(AF_INET, &e->cidr.addr, net, sizeof(net));
 		pr_err("Node %s: pod CIDR %s/%u overlaps this node's own; not routed", e->name,
@@ -392,6 +336,9 @@ int nodes_flush(struct nodes *n)
 		return -ENOMEM;
 	memset(&n->self, 0, sizeof(n->self));
 	twalk_r(n->tree, collect_visit, &c);
+	if (c.left_out)
+		pr_err("%zu nodes beyond the node map's %zu: their pods are not routed",
+		       c.left_out, c.cap);
 	n->cfg.node_addr = self_addr(n);
 	if (bpf_map_lookup_elem(n->cfg_fd, &slot, &cur) || memcmp(&cur, &n->cfg, sizeof(cur)))
 		err = node_cfg_write_fd(n->cfg_fd, &n->cfg);

@@ -11,6 +11,7 @@
 #include <linux/types.h>
 
 #include "agent/devices.h"
+#include "agent/nomasq.h"
 #include "k8s/node_info.h"
 #include "k8s/object.h"
 #include "lib/pins.h"
@@ -21,8 +22,7 @@ struct nodes_opts {
 	struct np_cidr pod_cidr;	/* --pod-cidr; prefix 0: from this node's Node object */
 	const struct devices *devices;	/* where the underlay is: MTU and fallback address */
 	bool masquerade;		/* --masquerade on */
-	struct np_cidr nomasq[SLUICE_NOMASQ_MAX];	/* --non-masquerade-cidrs */
-	size_t n_nomasq;
+	struct nomasq nomasq;		/* --non-masquerade-cidrs */
 };
 
 struct nodes {
@@ -47,7 +47,5 @@ int nodes_flush(struct nodes *n);
 size_t nodes_count(const struct nodes *n);
 /* "native" or "vxlan" into a mode; false for anything else. */
 bool nodes_routing_parse(const char *s, enum sluice_routing *out);
-/* "10.0.0.0/8,192.168.0.0/16" into o's non-masquerade CIDRs; false with why. */
-bool nodes_nomasq_parse(struct nodes_opts *o, const char *list, char *why, size_t len);
 
 #endif
