@@ -76,7 +76,9 @@ out:
 	return ret;
 }
 
-static __always_inline int from_outside(struct __sk_buff *skb, const struct arrival *from)
+/* src_identity: the source's, as the sending node vouched for it; 0: by address. */
+static __always_inline int from_outside(struct __sk_buff *skb, const struct arrival *from,
+					__u32 src_identity)
 {
 	struct sluice_endpoint_info *ep;
 	struct pol_end src = {}, dst = {};
@@ -105,6 +107,7 @@ static __always_inline int from_outside(struct __sk_buff *skb, const struct arri
 		return TC_ACT_SHOT;
 	}
 	saddr = f.saddr;
+	src.identity = src_identity;
 
 	r = lb4_forward(skb, &f, SLUICE_SCOPE_EXTERNAL, &lb);
 	switch (r) {
@@ -157,7 +160,7 @@ int SLUICE_PROG_FROM_NET(struct __sk_buff *skb)
 {
 	const struct arrival from = { SLUICE_VERDICT_NET_TO_POD, SLUICE_VERDICT_NET_PASS };
 
-	return from_outside(skb, &from);
+	return from_outside(skb, &from, 0);
 }
 
 /*
@@ -165,13 +168,30 @@ int SLUICE_PROG_FROM_NET(struct __sk_buff *skb)
  * sending node's tunnel device, so one for this node's own stack is made
  * its host's first; delivery into a pod rewrites the addresses anyway.
  */
+/*
+ * The source identity the sending node put in the VNI, if this node trusts
+ * the number. The key lives in a per-CPU map: from_outside() leaves no room
+ * for it on the stack.
+ */
+static __always_inline __u32 tunnel_identity(struct __sk_buff *skb)
+{
+	struct bpf_tunnel_key *key;
+	__u32 slot = 0;
+
+	key = bpf_map_lookup_elem(&SLUICE_MAP_SCRATCH, &slot);
+	if (!key || bpf_skb_get_tunnel_key(skb, key, sizeof(*key), 0))
+		return 0;
+	return vni_identity(key->tunnel_id);
+}
+
 SEC("tc")
 int SLUICE_PROG_FROM_OVERLAY(struct __sk_buff *skb)
 {
 	const struct arrival from = { SLUICE_VERDICT_TUNNEL_TO_POD, SLUICE_VERDICT_TUNNEL_PASS };
+	__u32 src_identity = tunnel_identity(skb);
 
 	bpf_skb_change_type(skb, PACKET_HOST);
-	return from_outside(skb, &from);
+	return from_outside(skb, &from, src_identity);
 }
 
 /*

@@ -204,4 +204,12 @@ struct {
 	__type(value, __u32);
 } SLUICE_MAP_NOMASQ4 SEC(".maps");
 
+/* The programs' own; nothing outside them reads it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bpf_tunnel_key);
+} SLUICE_MAP_SCRATCH SEC(".maps");
+
 #endif

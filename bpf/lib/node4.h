@@ -16,7 +16,8 @@
 /* node4_forward(): the address is no other node's pod. */
 #define NODE4_NOT_REMOTE (-1)
 
-_Static_assert(SLUICE_IPCACHE_MAX <= 1U << SLUICE_VNI_BITS, "identities must fit a VNI");
+_Static_assert(SLUICE_IDENTITY_CLUSTER_END <= 1U << SLUICE_VNI_BITS,
+	       "cluster-wide identities must fit a VNI");
 
 static __always_inline struct sluice_node_cfg *node_cfg(void)
 {
@@ -69,8 +70,9 @@ static __always_inline int node4_forward(struct __sk_buff *skb, struct iphdr *ip
 
 /*
  * The tunnel key of a packet the VXLAN device is about to send: the far
- * end is the destination's node, the VNI the source's identity. -1 when the
- * destination is no other node's pod.
+ * end is the destination's node, the VNI the source's identity when that
+ * number is the same on every node, else 0 (the receiver looks the source
+ * address up). -1 when the destination is on no other node.
  */
 static __always_inline int node4_tunnel_key(struct __sk_buff *skb, __be32 daddr,
 					    __u32 src_identity)
@@ -81,7 +83,8 @@ static __always_inline int node4_tunnel_key(struct __sk_buff *skb, __be32 daddr,
 	if (!node)
 		return -1;
 	key.remote_ipv4 = bpf_ntohl(node->node_addr);	/* the helper takes host order */
-	key.tunnel_id = src_identity & ((1U << SLUICE_VNI_BITS) - 1);
+	key.tunnel_id = src_identity >= SLUICE_IDENTITY_CLUSTER_FIRST &&
+				src_identity < SLUICE_IDENTITY_CLUSTER_END ? src_identity : 0;
 	key.tunnel_ttl = TUNNEL_TTL;
 	return bpf_skb_set_tunnel_key(skb, &key, sizeof(key), BPF_F_ZERO_CSUM_TX) ? -1 : 0;
 }

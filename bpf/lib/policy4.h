@@ -21,6 +21,7 @@ struct pol_end {
 	struct sluice_endpoint_key key;
 	__u32 ifindex;
 	bool local;
+	__u32 identity;		/* the source's, as its node vouched for it; 0: by address */
 };
 
 static __always_inline __u32 ipcache4_identity(__be32 addr)
@@ -29,6 +30,20 @@ static __always_inline __u32 ipcache4_identity(__be32 addr)
 	struct sluice_ipcache_value *v = bpf_map_lookup_elem(&SLUICE_MAP_IPCACHE4, &k);
 
 	return v ? v->identity : SLUICE_IDENTITY_WORLD;
+}
+
+/*
+ * The identity a VNI names, when this node knows it as the same labels'
+ * number on every node; 0 (look the address up) otherwise.
+ */
+static __always_inline __u32 vni_identity(__u32 vni)
+{
+	struct sluice_identity_meta *m;
+
+	if (vni < SLUICE_IDENTITY_CLUSTER_FIRST)
+		return 0;
+	m = bpf_map_lookup_elem(&SLUICE_MAP_IDENTITY, &vni);
+	return m && (m->flags & SLUICE_IDENTITY_F_CLUSTER) ? vni : 0;
 }
 
 static __always_inline void pol_end_set(struct pol_end *e, __be32 addr, __u32 ifindex)
@@ -114,6 +129,8 @@ static __always_inline int policy4_flow(struct __sk_buff *skb, const struct flow
 	enum pol_result r = POL_OPEN, in;
 	struct sluice_ct4_value *ct;
 
+	if (src->identity)
+		src_id = src->identity;
 	/*
 	 * A later fragment has no ports to match; its first fragment met the
 	 * policy, and without that one the receiver never reassembles it.

@@ -61,6 +61,8 @@
 #define SLUICE_MAP_NODE_CFG sluice_node_cfg
 /* Destinations outside the cluster that pods reach unmasqueraded (LPM trie). */
 #define SLUICE_MAP_NOMASQ4 sluice_nomasq4
+/* Per-CPU room for what does not fit a program's 512-byte stack (a tunnel key). */
+#define SLUICE_MAP_SCRATCH sluice_scratch
 
 /* TC program on the host side of a pod veth, ingress: packets from the pod. */
 #define SLUICE_PROG_FROM_POD tc_from_pod

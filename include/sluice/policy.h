@@ -16,6 +16,15 @@
 #define SLUICE_IDENTITY_HOST 1		/* the node itself */
 #define SLUICE_IDENTITY_WORLD 2		/* no pod, no policy CIDR */
 
+/*
+ * Pod identities are numbered from their namespace and labels, the same on
+ * every node, from here up to (not including) the end; a VXLAN VNI (24
+ * bits) carries them. Below: numbered by each node for itself (policy
+ * CIDRs, and pods whose number was taken by another's).
+ */
+#define SLUICE_IDENTITY_CLUSTER_FIRST 65536
+#define SLUICE_IDENTITY_CLUSTER_END (1U << 24)
+
 /* Addresses and prefixes with an identity by default: every pod IP and policy CIDR. */
 #define SLUICE_IPCACHE_MAX 65536
 /* Allow entries one endpoint's direction may hold by default. */
@@ -76,7 +85,16 @@ struct sluice_policy_value {
 /* What identity and policy maps the CLI names come from. */
 #define SLUICE_IDENTITY_DESC_LEN 1024
 
+enum sluice_identity_flags {
+	/*
+	 * The number is the labels' own on every node (no other labels known
+	 * here share it): a VNI naming it can be taken at its word.
+	 */
+	SLUICE_IDENTITY_F_CLUSTER = 1 << 0,
+};
+
 struct sluice_identity_meta {
+	__u32 flags;				/* enum sluice_identity_flags */
 	char desc[SLUICE_IDENTITY_DESC_LEN];	/* "pod:NS:k=v,..." or "cidr:P[:in=...]" */
 };
 

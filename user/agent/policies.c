@@ -421,7 +421,9 @@ static void write_identities(struct policies *p, struct flush *f)
 
 	for (i = 0; i < f->m.n_ids; i++) {
 		identity_key(&f->m.ids[i], f->m.cidrs, desc, sizeof(desc));
-		if (pol_writer_identity(&p->writer, f->m.ids[i].id, desc))
+		if (pol_writer_identity(&p->writer, f->m.ids[i].id, desc,
+					id_allocator_is_cluster(&p->ids, desc) ?
+						SLUICE_IDENTITY_F_CLUSTER : 0))
 			pr_err("identity %u: cannot write its description: %s", f->m.ids[i].id,
 			       strerror(errno));
 	}
@@ -570,6 +572,9 @@ int policies_flush(struct policies *p)
 		pr_err("policy: cannot assign identities: %s", strerror(-err));
 		goto out;
 	}
+	/* Which numbers a VNI may carry: on failure none is trusted this pass. */
+	if (id_allocator_mark_shared(&p->ids))
+		pr_warn("policy: cannot check identity homes; no VNI identity is trusted");
 	write_identities(p, &f);
 	write_policy_ids(p, &f);
 	/* Tables before addresses: a peer's new identity is allowed before it has it. */

@@ -30,6 +30,7 @@ const char *const sluice_map_names[] = {
 	SLUICE_STR(SLUICE_MAP_NODES4),
 	SLUICE_STR(SLUICE_MAP_NODE_CFG),
 	SLUICE_STR(SLUICE_MAP_NOMASQ4),
+	SLUICE_STR(SLUICE_MAP_SCRATCH),
 };
 const size_t sluice_map_count = sizeof(sluice_map_names) / sizeof(sluice_map_names[0]);
 

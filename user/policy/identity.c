@@ -8,11 +8,19 @@
 
 #include "policy/identity.h"
 
+/* What a pod identity's canonical text starts with. */
+#define POD_KEY_PREFIX "pod:"
+
 struct id_entry {
 	char *key;
 	uint32_t id;
 	bool used;
+	bool shared;	/* its home is another known key's home too */
 };
+
+/* FNV-1a, 32 bits: part of the wire format, as nodes must agree on homes. */
+#define FNV_OFFSET 2166136261u
+#define FNV_PRIME 16777619u
 
 static int entry_cmp(const void *a, const void *b)
 {
@@ -69,10 +77,29 @@ static struct id_entry *insert(struct id_allocator *a, const char *key, uint32_t
 	return e;
 }
 
+uint32_t identity_home(const char *key)
+{
+	uint32_t h = FNV_OFFSET;
+
+	for (; *key; key++)
+		h = (h ^ (uint8_t)*key) * FNV_PRIME;
+	return SLUICE_IDENTITY_CLUSTER_FIRST +
+	       h % (SLUICE_IDENTITY_CLUSTER_END - SLUICE_IDENTITY_CLUSTER_FIRST);
+}
+
+static bool is_home(const char *key, uint32_t id)
+{
+	return id >= SLUICE_IDENTITY_CLUSTER_FIRST && id == identity_home(key);
+}
+
 int id_allocator_restore(struct id_allocator *a, const char *key, uint32_t id)
 {
-	if (id < IDENTITY_FIRST || id >= a->limit || !insert(a, key, id))
+	bool ok = is_home(key, id) || (id >= IDENTITY_FIRST && id < a->limit);
+
+	if (!ok || !insert(a, key, id))
 		return -EINVAL;
+	if (id >= a->limit)
+		return 0;
 	if (id >= a->next)
 		a->next = id + 1;
 	return 0;
@@ -118,6 +145,97 @@ uint32_t id_allocator_get(struct id_allocator *a, const char *key)
 		return e->id;
 	}
 	return 0;
+}
+
+static bool id_in_use(struct id_allocator *a, uint32_t id)
+{
+	struct id_in_use u = { .id = id };
+
+	twalk_r(a->by_key, find_id, &u);
+	return u.found;
+}
+
+uint32_t id_allocator_get_home(struct id_allocator *a, const char *key)
+{
+	struct id_entry probe = { .key = (char *)key }, **hit, *e;
+	uint32_t home = identity_home(key);
+
+	hit = tfind(&probe, &a->by_key, entry_cmp);
+	if (hit || id_in_use(a, home))
+		return id_allocator_get(a, key);
+	e = insert(a, key, home);
+	if (!e)
+		return 0;
+	e->used = true;
+	return e->id;
+}
+
+struct homes {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+static void collect_home(const void *node, VISIT which, void *arg)
+{
+	const struct id_entry *e = *(const struct id_entry *const *)node;
+	struct homes *h = arg;
+
+	if ((which == postorder || which == leaf) && e->key[0] && h->n < h->cap &&
+	    !strncmp(e->key, POD_KEY_PREFIX, strlen(POD_KEY_PREFIX)))
+		h->v[h->n++] = identity_home(e->key);
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void count_entry(const void *node, VISIT which, void *arg)
+{
+	(void)node;
+	if (which == postorder || which == leaf)
+		(*(size_t *)arg)++;
+}
+
+static void mark_entry(const void *node, VISIT which, void *arg)
+{
+	struct id_entry *e = *(struct id_entry *const *)node;
+	const struct homes *h = arg;
+	uint32_t home;
+	const uint32_t *first;
+
+	if (which != postorder && which != leaf)
+		return;
+	home = identity_home(e->key);
+	first = bsearch(&home, h->v, h->n, sizeof(*h->v), u32_cmp);
+	/* bsearch finds one of the equal homes; shared when a neighbour matches too. */
+	e->shared = first && ((first > h->v && first[-1] == home) ||
+			      (first + 1 < h->v + h->n && first[1] == home));
+}
+
+int id_allocator_mark_shared(struct id_allocator *a)
+{
+	struct homes h = { 0 };
+
+	twalk_r(a->by_key, count_entry, &h.cap);
+	h.v = calloc(h.cap + 1, sizeof(*h.v));
+	if (!h.v)
+		return -ENOMEM;
+	twalk_r(a->by_key, collect_home, &h);
+	qsort(h.v, h.n, sizeof(*h.v), u32_cmp);
+	twalk_r(a->by_key, mark_entry, &h);
+	free(h.v);
+	return 0;
+}
+
+bool id_allocator_is_cluster(struct id_allocator *a, const char *key)
+{
+	struct id_entry probe = { .key = (char *)key }, **hit;
+
+	hit = tfind(&probe, &a->by_key, entry_cmp);
+	return hit && is_home(key, (*hit)->id) && !(*hit)->shared;
 }
 
 struct sweep_ctx {
@@ -177,7 +295,7 @@ void identity_key(const struct pol_identity *id, const struct np_cidr *cidrs, ch
 
 	if (id->kind == POL_ID_POD) {
 		labels_str(&id->labels, labels, sizeof(labels));
-		n = snprintf(buf, len, "pod:%s:%s", id->ns, labels);
+		n = snprintf(buf, len, POD_KEY_PREFIX "%s:%s", id->ns, labels);
 	} else {
 		cidr_text(&id->prefix, prefix, sizeof(prefix));
 		n = snprintf(buf, len, "cidr:%s", prefix);
@@ -292,7 +410,8 @@ static int add_identity(struct pol_model *m, struct id_allocator *a, struct pol_
 		free(id->cidrs.idx);
 		return 0;
 	}
-	id->id = s->id = id_allocator_get(a, s->key);
+	id->id = s->id = id->kind == POL_ID_POD ? id_allocator_get_home(a, s->key) :
+						  id_allocator_get(a, s->key);
 	if (!id->id)
 		return -ENOSPC;
 	m->ids[m->n_ids++] = *id;

@@ -8,6 +8,7 @@
 #ifndef SLUICE_POLICY_IDENTITY_H
 #define SLUICE_POLICY_IDENTITY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,22 @@ void id_allocator_begin(struct id_allocator *a);
 int id_allocator_restore(struct id_allocator *a, const char *key, uint32_t id);
 /* The id of key, a fresh one for a new key; 0 when ids ran out. */
 uint32_t id_allocator_get(struct id_allocator *a, const char *key);
+/*
+ * The same for a pod's key, whose fresh id is its home (identity_home())
+ * when free, so every node gives the same labels the same number; else
+ * a fresh one of this node's own.
+ */
+uint32_t id_allocator_get_home(struct id_allocator *a, const char *key);
+/* Where a pod identity's number is on every node: a hash of its canonical text. */
+uint32_t identity_home(const char *key);
+/*
+ * Whether key's id is its home and no other known key has that home:
+ * the id means the same labels on every node. Valid after
+ * id_allocator_mark_shared().
+ */
+bool id_allocator_is_cluster(struct id_allocator *a, const char *key);
+/* Finds the homes more than one known key has; call after a pass of gets. */
+int id_allocator_mark_shared(struct id_allocator *a);
 /*
  * Calls fn for every identity not used since id_allocator_begin() and
  * forgets it: the caller removes it from the maps.

@@ -158,13 +158,15 @@ int pol_writer_ipcache(struct pol_writer *w, const struct pol_ip *want, size_t n
 	return 0;
 }
 
-int pol_writer_identity(struct pol_writer *w, __u32 id, const char *desc)
+int pol_writer_identity(struct pol_writer *w, __u32 id, const char *desc, __u32 flags)
 {
 	struct sluice_identity_meta want, have;
 
 	memset(&want, 0, sizeof(want));
+	want.flags = flags;
 	copy_field(want.desc, sizeof(want.desc), desc);
-	if (!bpf_map_lookup_elem(w->maps.identity_fd, &id, &have) && !strcmp(have.desc, want.desc))
+	if (!bpf_map_lookup_elem(w->maps.identity_fd, &id, &have) && have.flags == flags &&
+	    !strcmp(have.desc, want.desc))
 		return 0;
 	if (bpf_map_update_elem(w->maps.identity_fd, &id, &want, BPF_ANY)) {
 		w->stats.failures++;

@@ -51,7 +51,7 @@ void pol_writer_close(struct pol_writer *w);
 /* Makes sluice_ipcache4 hold exactly ips (sorted by prefixlen, addr). */
 int pol_writer_ipcache(struct pol_writer *w, const struct pol_ip *ips, size_t n);
 /* Writes the description of an identity (restart reads them back). */
-int pol_writer_identity(struct pol_writer *w, __u32 id, const char *desc);
+int pol_writer_identity(struct pol_writer *w, __u32 id, const char *desc, __u32 flags);
 void pol_writer_identity_gone(struct pol_writer *w, __u32 id);
 /* Names policy id for events; an id is an index the caller keeps stable. */
 int pol_writer_policy_meta(struct pol_writer *w, __u32 id, const char *ns, const char *name);
