@@ -17,6 +17,16 @@
 /* Offsets of the checksum field inside TCP and UDP headers. */
 #define TCP_CSUM_OFF 16
 #define UDP_CSUM_OFF 6
+/*
+ * ICMP echo (RFC 792): type, code, checksum, identifier, sequence. The
+ * identifier stands for ports: a request's as its source port, a reply's
+ * as its destination port, so a reply's tuple is its request's reversed.
+ */
+#define ICMP_ECHO_REPLY 0
+#define ICMP_ECHO_REQUEST 8
+#define ICMP_ECHO_HDR_LEN 8
+#define ICMP_CSUM_OFF 2
+#define ICMP_ID_OFF 4
 
 struct flow4 {
 	__be32 saddr;
@@ -30,8 +40,36 @@ struct flow4 {
 	__u32 l4_off;		/* from the start of the frame */
 };
 
+/* An ICMP echo's identifier into f's ports; other ICMP (and a cut one) has none. */
+static __always_inline int icmp_echo_parse(struct __sk_buff *skb, struct flow4 *f, __u32 ip_len)
+{
+	__u32 need = f->l4_off + ICMP_ECHO_HDR_LEN;
+	struct cursor c;
+	__u8 *ih;
+
+	if (need > sizeof(struct ethhdr) + ip_len ||
+	    need > sizeof(struct ethhdr) + 60 + ICMP_ECHO_HDR_LEN ||
+	    revalidate_pull(skb, &c, need) < 0)
+		return 0;
+	ih = c.pos + f->l4_off;
+	if ((void *)(ih + ICMP_ECHO_HDR_LEN) > c.end || ih[1])
+		return 0;
+	if (ih[0] == ICMP_ECHO_REQUEST)
+		f->sport = *(__be16 *)(ih + ICMP_ID_OFF);
+	else if (ih[0] == ICMP_ECHO_REPLY)
+		f->dport = *(__be16 *)(ih + ICMP_ID_OFF);
+	return 0;
+}
+
+/* An ICMP echo, whose identifier is in f's ports. */
+static __always_inline bool flow4_is_echo(const struct flow4 *f)
+{
+	return f->proto == IPPROTO_ICMP && (f->sport || f->dport);
+}
+
 /*
- * Fills f from the IPv4 header and, for TCP, UDP and SCTP, the ports; pulls
+ * Fills f from the IPv4 header and, for TCP, UDP and SCTP, the ports (for
+ * ICMP echo, its identifier); pulls
  * the L4 header into the linear area. Every packet pointer is invalid after
  * it. Returns -1 for a TCP, UDP or SCTP header cut short.
  */
@@ -49,10 +87,12 @@ static __always_inline int flow4_parse(struct __sk_buff *skb, struct iphdr *iph,
 	f->sport = f->dport = 0;
 	f->tcp_flags = 0;
 	f->later_frag = !!(bpf_ntohs(iph->frag_off) & IPV4_FRAG_OFFSET_MASK);
-	if (f->proto != IPPROTO_TCP && f->proto != IPPROTO_UDP && f->proto != IPPROTO_SCTP)
-		return 0;
 	/* Later fragments carry no ports; only the first can be matched. */
 	if (f->later_frag)
+		return 0;
+	if (f->proto == IPPROTO_ICMP)
+		return icmp_echo_parse(skb, f, ip_len);
+	if (f->proto != IPPROTO_TCP && f->proto != IPPROTO_UDP && f->proto != IPPROTO_SCTP)
 		return 0;
 	/* SCTP's ports sit where UDP's do; its checksum is never rewritten (no SCTP frontends). */
 	need = f->l4_off + (f->proto == IPPROTO_TCP ? TCP_HDR_MIN : sizeof(struct udphdr));

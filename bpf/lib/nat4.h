@@ -47,6 +47,13 @@ static __always_inline int nat4_rewrite(struct __sk_buff *skb, const struct flow
 		if (bpf_skb_store_bytes(skb, f->l4_off + port_off, &pto, sizeof(pto), 0) < 0)
 			return -1;
 	}
+	/* An echo's identifier, in a checksum without a pseudo-header. */
+	if (flow4_is_echo(f) && pfrom != pto) {
+		if (bpf_l4_csum_replace(skb, f->l4_off + ICMP_CSUM_OFF, pfrom, pto, sizeof(pto)) < 0)
+			return -1;
+		if (bpf_skb_store_bytes(skb, f->l4_off + ICMP_ID_OFF, &pto, sizeof(pto), 0) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -58,7 +65,7 @@ static __always_inline int nat4_dnat(struct __sk_buff *skb, struct flow4 *f, __b
 			 offsetof(struct udphdr, dest), f->dport, port) < 0)
 		return -1;
 	f->daddr = addr;
-	f->dport = f->has_ports ? port : 0;
+	f->dport = f->has_ports || flow4_is_echo(f) ? port : 0;
 	return 0;
 }
 
@@ -70,7 +77,7 @@ static __always_inline int nat4_snat(struct __sk_buff *skb, struct flow4 *f, __b
 			 offsetof(struct udphdr, source), f->sport, port) < 0)
 		return -1;
 	f->saddr = addr;
-	f->sport = f->has_ports ? port : 0;
+	f->sport = f->has_ports || flow4_is_echo(f) ? port : 0;
 	return 0;
 }
 

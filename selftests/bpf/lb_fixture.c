@@ -127,6 +127,11 @@ struct lb_tuple lb_tuple_of(const struct pkt_ipv4 *spec)
 		.proto = spec->protocol,
 	};
 
+	/* An echo's identifier stands for its ports: a request's source, a reply's destination. */
+	if (spec->protocol == IPPROTO_ICMP) {
+		t.sport = spec->icmp_reply ? 0 : spec->sport;
+		t.dport = spec->icmp_reply ? spec->dport : 0;
+	}
 	return t;
 }
 

@@ -11,8 +11,7 @@
 
 /* TCP window: any value, the datapath never reads it. */
 #define PKT_TCP_WINDOW 64240
-/* ICMP echo identifier and sequence number: any values. */
-#define PKT_ICMP_ID 0x5151
+/* ICMP echo sequence number: any value. */
 #define PKT_ICMP_SEQ 1
 /* Hop limit of the IPv6 frame, the usual default. */
 #define PKT_HOP_LIMIT 64
@@ -156,8 +155,8 @@ static void fill_l4(const struct pkt_ipv4 *spec, const struct iphdr *iph, __u8 *
 		udp->check = htons(csum ? csum : 0xffff);
 		break;
 	case IPPROTO_ICMP:
-		icmp->type = ICMP_ECHO;
-		icmp->un.echo.id = htons(PKT_ICMP_ID);
+		icmp->type = spec->icmp_reply ? ICMP_ECHOREPLY : ICMP_ECHO;
+		icmp->un.echo.id = htons(spec->icmp_reply ? spec->dport : spec->sport);
 		icmp->un.echo.sequence = htons(PKT_ICMP_SEQ);
 		/* ICMP sums its own message only, with no pseudo-header. */
 		icmp->checksum = htons((__u16)~csum_fold(csum_add(0, l4, l4_len)));

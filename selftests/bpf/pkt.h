@@ -41,11 +41,13 @@ struct pkt_ipv4 {
 	__u8 ihl;		/* PKT_IHL_MIN, or more to add NOP options */
 	__u16 id;
 	__u16 payload_len;	/* bytes after the L4 header */
-	__u16 sport;		/* TCP and UDP */
-	__u16 dport;
+	__u16 sport;		/* TCP and UDP; ICMP: a request's echo identifier */
+	__u16 dport;		/* ...; ICMP: a reply's echo identifier */
 	__u8 tcp_flags;		/* PKT_TCP_* */
 	bool udp_no_csum;	/* send UDP checksum 0, "none" (RFC 768) */
+	bool icmp_reply;	/* ICMP: an echo reply, not a request */
 };
+
 
 /*
  * Writes the frame `spec` describes into buf, IPv4 and L4 checksums

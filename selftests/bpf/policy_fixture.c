@@ -55,6 +55,7 @@ struct pkt_ipv4 pf_reverse(const struct pkt_ipv4 *spec, __u8 tcp_flags,
 	r.sport = spec->dport;
 	r.dport = spec->sport;
 	r.tcp_flags = tcp_flags;
+	r.icmp_reply = spec->protocol == IPPROTO_ICMP && !spec->icmp_reply;
 	if (sender) {
 		/* A pod sends to its gateway, the host side of its own veth. */
 		memcpy(r.src_mac, sender->pod_mac, ETH_ALEN);
@@ -183,7 +184,8 @@ struct lb_tuple pf_tuple(const struct pkt_ipv4 *spec)
 {
 	struct lb_tuple t = lb_tuple_of(spec);
 
-	if (spec->protocol != IPPROTO_TCP && spec->protocol != IPPROTO_UDP)
+	if (spec->protocol != IPPROTO_TCP && spec->protocol != IPPROTO_UDP &&
+	    spec->protocol != IPPROTO_ICMP)
 		t.sport = t.dport = 0;
 	return t;
 }

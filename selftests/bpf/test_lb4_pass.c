@@ -172,6 +172,9 @@ static void expect_entry_unchanged(__u64 expires_ns, const char *desc)
 		     desc);
 }
 
+/* Where an ICMP echo's identifier sits in its header. */
+#define ICMP_ECHO_ID_OFF 4
+
 /* The flow the frame in[] starts, as conntrack keys it. */
 static struct lb_tuple frame_tuple(__u8 *in, bool portless)
 {
@@ -184,7 +187,10 @@ static struct lb_tuple frame_tuple(__u8 *in, bool portless)
 		.proto = iph->protocol,
 	};
 
-	if (!portless) {
+	if (iph->protocol == IPPROTO_ICMP) {
+		/* The builder's ICMP is an echo request: its identifier is the source port. */
+		t.sport = ntohs(*(__u16 *)((__u8 *)ports + ICMP_ECHO_ID_OFF));
+	} else if (!portless) {
 		t.sport = ntohs(ports->source);
 		t.dport = ntohs(ports->dest);
 	}

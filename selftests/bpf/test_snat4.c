@@ -59,6 +59,9 @@ static struct pkt_ipv4 to_world(__u8 proto, __u16 sport)
 	return spec;
 }
 
+/* Where an ICMP echo's identifier, its "port", sits in its header. */
+#define ICMP_ECHO_ID_OFF 4
+
 /* The source port the node gave the frame out, asserting it is the node's and in range. */
 static __u16 snat_port(const struct fx_result *res, const char *desc)
 {
@@ -68,7 +71,8 @@ static __u16 snat_port(const struct fx_result *res, const char *desc)
 
 	cr_assert_eq(iph->saddr, htonl(NODE_ADDR), "%s: source " LB_IP_FMT ", want the node's",
 		     desc, LB_IP_ARGS(ntohl(iph->saddr)));
-	memcpy(&port, pkt_l4(frame), sizeof(port));
+	memcpy(&port, (__u8 *)pkt_l4(frame) + (iph->protocol == IPPROTO_ICMP ? ICMP_ECHO_ID_OFF : 0),
+	       sizeof(port));
 	port = ntohs(port);
 	cr_assert(port >= SLUICE_SNAT_PORT_MIN,
 		  "%s: source port %u outside the node's SNAT range", desc, port);
@@ -93,7 +97,7 @@ static void expect_sent_from_node(const struct fx_result *res, const struct pkt_
 
 Test(snat4, pod_to_world_leaves_from_the_node)
 {
-	static const __u8 protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+	static const __u8 protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP };
 	struct fx_result res;
 	struct pkt_ipv4 spec;
 	__u8 in[PKT_MAX];
@@ -119,7 +123,9 @@ Test(snat4, pod_to_world_leaves_from_the_node)
 		expect_sent_from_node(&res, &spec, port, 0, desc);
 
 		struct lb_tuple out = lb_tuple_of(&spec);
-		struct lb_tuple back = { WORLD_ADDR, NODE_ADDR, FX_DPORT, port, protos[i] };
+		/* An echo reply has no source "port": its identifier is the destination's. */
+		struct lb_tuple back = { WORLD_ADDR, NODE_ADDR,
+					 protos[i] == IPPROTO_ICMP ? 0 : FX_DPORT, port, protos[i] };
 		struct sluice_ct4_value out_v = { .nat_addr = htonl(NODE_ADDR),
 						  .nat_port = htons(port), .flags = SLUICE_CT_F_NAT };
 		struct sluice_ct4_value in_v = { .nat_addr = htonl(FX_SRC_ADDR),
@@ -156,6 +162,31 @@ Test(snat4, reply_goes_back_to_the_pod)
 	spec.tcp_flags = PKT_TCP_ACK;
 	lb_send(&spec, in, &res, "ACK");
 	cr_expect_eq(snat_port(&res, "ACK"), port, "ACK: the flow changed its port");
+}
+
+/* A ping's reply comes back to the node's address and goes to the pod with its own identifier. */
+Test(snat4, echo_reply_goes_back_to_the_pod)
+{
+	struct pkt_ipv4 spec = to_world(IPPROTO_ICMP, FX_SPORT), reply, want;
+	struct fx_result res;
+	__u8 in[PKT_MAX], frame[PKT_MAX];
+	__u16 port;
+	__u32 len;
+
+	lb_send(&spec, in, &res, "echo request");
+	port = snat_port(&res, "echo request");
+	reply = spec;
+	reply.saddr = htonl(WORLD_ADDR);
+	reply.daddr = htonl(NODE_ADDR);
+	reply.icmp_reply = true;
+	reply.sport = 0;
+	reply.dport = port;
+	len = lb_run(lb_node_skel->progs.SLUICE_PROG_FROM_NET, &reply, in, &res, "echo reply");
+	/* The reply as the world would have sent it to the pod itself, then delivered. */
+	want = lb_dnat(&reply, FX_SRC_ADDR, FX_SPORT);
+	fx_build(&want, frame, "echo reply");
+	fx_expect_delivered(&res, frame, len, &fx_src_ep, "echo reply");
+	fx_expect_counted(res.delta, SLUICE_VERDICT_NET_TO_POD, len, "echo reply");
 }
 
 Test(snat4, flows_get_their_own_ports)
@@ -209,9 +240,10 @@ Test(snat4, what_is_not_masqueraded)
 	__u8 in[PKT_MAX];
 	__u32 one = 1, len;
 
+	/* ICMP other than echo has no identifier to give a flow its own. */
 	spec = to_world(IPPROTO_ICMP, 0);
-	len = lb_send(&spec, in, &res, "ICMP");
-	fx_expect_untouched(&res, in, len, TC_ACT_OK, "ICMP");
+	len = lb_send(&spec, in, &res, "ICMP without identifier");
+	fx_expect_untouched(&res, in, len, TC_ACT_OK, "ICMP without identifier");
 
 	pm_set_identity(WORLD_ADDR, 32, SLUICE_IDENTITY_HOST);
 	spec = to_world(IPPROTO_TCP, FX_SPORT);

@@ -108,6 +108,10 @@ cn_masquerade() {
 			fail "$mode: $pod to the world: the server heard '$out', want its node's address"
 	done
 	for pod in a1 b1 c2; do cl_verdict_grew "${CL_NODE_OF[$pod]}" masquerade 1; done
+	# Pings too, by their echo identifier: the outside has no route back to pods.
+	cl_verdicts_mark masquerade
+	in_pod a1 ping -c 2 -W 2 "$NAT_WORLD_IP" >/dev/null || fail "$mode: a1 cannot ping the world"
+	cl_verdict_grew n1 masquerade 2
 	# Inside the cluster nothing is masqueraded: b1 hears a1 itself.
 	out=$(in_pod a1 socat -T 3 - "TCP:$(pod_ip b1):$NAT_PEER_PORT,connect-timeout=3" </dev/null)
 	[[ $out == "$(pod_ip a1)" ]] || fail "$mode: a1 to b1: b1 heard '$out', want a1's own address"

@@ -37,8 +37,8 @@ static const char usage[] =
 	"                           the node (default vxlan), or kernel routes via the\n"
 	"                           node's address on a shared network (native)\n"
 	"  --pod-cidr CIDR          this node's pod CIDR (default: its Node object's)\n"
-	"  --masquerade on|off      pods' TCP, UDP and SCTP to outside the cluster leave\n"
-	"                           from the node's address (default on)\n"
+	"  --masquerade on|off      pods' TCP, UDP, SCTP and ping to outside the cluster\n"
+	"                           leave from the node's address (default on)\n"
 	"  --non-masquerade-cidrs L destinations pods reach with their own address\n";
 
 /* Bounds on the Maglev table size: enough slots to spread, small enough to fit. */

@@ -59,7 +59,9 @@ static void entry_out(struct cli *cli, cJSON *arr, const struct sluice_ct4_key *
 			  k->dir == SLUICE_CT_SNAT_IN ? "snat-in" : "service";
 	bool snat = k->dir == SLUICE_CT_SNAT_OUT || k->dir == SLUICE_CT_SNAT_IN;
 	bool nat = snat || (k->dir == SLUICE_CT_REPLY && (v->flags & SLUICE_CT_F_NAT));
-	const char *proto = k->proto == IPPROTO_UDP ? "udp" : "tcp";
+	const char *proto = k->proto == IPPROTO_UDP ? "udp" : k->proto == IPPROTO_TCP ? "tcp" :
+			    k->proto == IPPROTO_ICMP ? "icmp" : k->proto == IPPROTO_SCTP ? "sctp" :
+										"other";
 	const char *state = v->flags & SLUICE_CT_F_CLOSING ? "closing" :
 			    v->flags & SLUICE_CT_F_ESTABLISHED ? "established" : "new";
 
