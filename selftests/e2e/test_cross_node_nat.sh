@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Flows a node sends from its own address, on three nodes in both routing
-# modes: NodePort from outside the cluster with backends on other nodes
-# (externalTrafficPolicy Cluster: the backend sees the node; Local: the
-# client), and pods' traffic to outside the cluster, masqueraded to the
+# modes: NodePort and a load-balancer IP from outside the cluster with
+# backends on other nodes (externalTrafficPolicy Cluster: the backend sees
+# the node; Local: the client), and pods' traffic to outside the cluster, masqueraded to the
 # node's address. Every node forwards here (net.ipv4.ip_forward=1, as on
 # any Kubernetes node): replies to outside clients are routed by FIB
 # lookup, which honours it; the verdict counters show BPF did the work.
@@ -17,6 +17,9 @@ NAT_WORLD_NET=203.0.113.0/24
 NAT_PEER_PORT=8081
 NAT_PORT_CLUSTER=30080
 NAT_PORT_LOCAL=30081
+NAT_PORT_LB=30082
+# A load-balancer ingress address (TEST-NET-2) that the outside routes to n1.
+NAT_LB_IP=198.51.100.50
 
 # A server answering each TCP connection with its peer's address.
 nat_peer_server() {
@@ -45,18 +48,24 @@ nat_cluster() {
 }
 
 # A NodePort service on every node: nat_nodeport NAME PORT POLICY POD...
+# With $NAT_LB_INGRESS set, a LoadBalancer service with that ingress address.
 nat_nodeport() {
-	local name=$1 port=$2 policy=$3 pod eps='[]'
+	local name=$1 port=$2 policy=$3 pod eps='[]' type=NodePort status='{}'
 	shift 3
+	if [[ -n ${NAT_LB_INGRESS:-} ]]; then
+		type=LoadBalancer
+		status=$(jq -n --arg ip "$NAT_LB_INGRESS" '{loadBalancer: {ingress: [{ip: $ip}]}}')
+	fi
 	for pod in "$@"; do
 		eps=$(jq --arg ip "$(pod_ip "$pod")" --arg node "${CL_NODE_OF[$pod]}" \
 			'. + [{addresses: [$ip], conditions: {ready: true}, nodeName: $node}]' <<<"$eps")
 	done
-	jq -n --arg name "$name" --argjson np "$port" --arg policy "$policy" \
-		--argjson target "$NAT_PEER_PORT" --argjson eps "$eps" '{
+	jq -n --arg name "$name" --argjson np "$port" --arg policy "$policy" --arg type "$type" \
+		--argjson status "$status" --argjson target "$NAT_PEER_PORT" --argjson eps "$eps" '{
 		apiVersion: "v1", kind: "List", items: [
 		{apiVersion: "v1", kind: "Service", metadata: {name: $name, namespace: "default"},
-		 spec: {type: "NodePort", clusterIP: "10.96.7.\($np - 30000)",
+		 status: $status,
+		 spec: {type: $type, clusterIP: "10.96.7.\($np - 30000)",
 			externalTrafficPolicy: $policy,
 			ports: [{name: "p", port: 80, targetPort: $target, nodePort: $np,
 				 protocol: "TCP"}]}},
@@ -77,7 +86,9 @@ cn_nodeport() {
 	nat_cluster "$mode"
 	nat_nodeport np-cluster "$NAT_PORT_CLUSTER" Cluster b1 c1
 	nat_nodeport np-local "$NAT_PORT_LOCAL" Local b1 c1
+	NAT_LB_INGRESS=$NAT_LB_IP nat_nodeport lb-cluster "$NAT_PORT_LB" Cluster b1 c1
 	cl_svc_wait 10.96.7.80 2
+	cl_svc_wait 10.96.7.82 2
 	cl_verdicts_mark forward-net
 	# n1 has no backend: the flow leaves n1 from its own address to n2 or n3.
 	for ((i = 0; i < 6; i++)); do
@@ -86,6 +97,11 @@ cn_nodeport() {
 			fail "$mode: Cluster NodePort on n1: the backend heard '$out', want n1's address"
 	done
 	cl_verdict_grew n1 forward-net 6
+	# The load-balancer IP, routed to n1 by the outside as a cloud LB would send it.
+	ip -n "$E2E_PREFIX-outside" route add "$NAT_LB_IP/32" via "${CL_NODE_IP[n1]}"
+	out=$(nat_ask_from_outside "$NAT_LB_IP" 80)
+	[[ $out == "${CL_NODE_IP[n1]}" ]] ||
+		fail "$mode: LoadBalancer IP via n1: the backend heard '$out', want n1's address"
 	# Local keeps the client's address: n2's own backend answers it directly.
 	out=$(nat_ask_from_outside "${CL_NODE_IP[n2]}" "$NAT_PORT_LOCAL")
 	[[ $out == "$NAT_OUTSIDE_IP" ]] ||
