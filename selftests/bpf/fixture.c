@@ -263,3 +263,24 @@ void fx_expect_delivered(const struct fx_result *res, const void *in, __u32 len,
 		     res->retval);
 	fx_expect_rewritten(res->out, res->out_len, in, len, ep, desc);
 }
+
+/* Room for the largest key a counted map has: a walk copies keys here. */
+#define FX_KEY_MAX 64
+
+__u32 fx_count_keys(const struct bpf_map *m)
+{
+	int fd = bpf_map__fd(m);
+	__u8 key[FX_KEY_MAX], next[FX_KEY_MAX];
+	void *prev = NULL;
+	__u32 n = 0;
+
+	cr_assert_leq(bpf_map__key_size(m), FX_KEY_MAX, "%s: key too large to walk",
+		      bpf_map__name(m));
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, bpf_map__key_size(m));
+		prev = key;
+		n++;
+	}
+	cr_assert_eq(errno, ENOENT, "%s: walk the keys: %s", bpf_map__name(m), strerror(errno));
+	return n;
+}

@@ -85,6 +85,8 @@ struct fx_result {
 	struct sluice_counter delta[SLUICE_VERDICT_MAX];	/* change per verdict */
 };
 
+/* Keys in map m (of fx_skel or a skeleton sharing its maps), asserting the walk ends cleanly. */
+__u32 fx_count_keys(const struct bpf_map *m);
 /* All verdict counters, summed over CPUs. */
 void fx_read_counters(struct sluice_counter c[SLUICE_VERDICT_MAX], const char *desc);
 

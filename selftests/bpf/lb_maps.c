@@ -164,18 +164,7 @@ void lb_ct_put(const struct lb_tuple *t, enum sluice_ct_dir dir,
 
 __u32 lb_ct_count(void)
 {
-	int fd = bpf_map__fd(fx_skel->maps.sluice_ct4);
-	struct sluice_ct4_key k, next;
-	void *prev = NULL;
-	__u32 n = 0;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		k = next;
-		prev = &k;
-		n++;
-	}
-	cr_assert_eq(errno, ENOENT, "sluice_ct4: walk the keys: %s", strerror(errno));
-	return n;
+	return fx_count_keys(fx_skel->maps.sluice_ct4);
 }
 
 static void affinity_key(struct sluice_affinity4_key *k, __u32 client, __u32 svc_id)

@@ -199,18 +199,7 @@ struct sluice_counter pm_drops(__u32 addr, enum sluice_verdict reason)
 
 __u32 pm_drop_keys(void)
 {
-	int fd = bpf_map__fd(fx_skel->maps.sluice_drops);
-	struct sluice_drop_key k, next;
-	void *prev = NULL;
-	__u32 n = 0;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		k = next;
-		prev = &k;
-		n++;
-	}
-	cr_assert_eq(errno, ENOENT, "sluice_drops: walk the keys: %s", strerror(errno));
-	return n;
+	return fx_count_keys(fx_skel->maps.sluice_drops);
 }
 
 /* Where the ring buffer callback puts what it reads. */

@@ -99,6 +99,17 @@ Test(node4, pod_to_remote_pod_goes_into_the_tunnel)
 	}
 }
 
+/* The pod's frame spec goes to the host stack as it came, counted so. */
+static void expect_left_to_stack(const struct pkt_ipv4 *spec, const char *desc)
+{
+	struct fx_result res;
+	__u8 in[PKT_MAX];
+	__u32 len = lb_send(spec, in, &res, desc);
+
+	fx_expect_untouched(&res, in, len, TC_ACT_OK, desc);
+	fx_expect_counted(res.delta, SLUICE_VERDICT_PASS_STACK, len, desc);
+}
+
 Test(node4, tunnel_without_device_drops_with_its_reason)
 {
 	struct pkt_ipv4 spec = to_remote(IPPROTO_TCP);
@@ -120,42 +131,27 @@ Test(node4, tunnel_without_device_drops_with_its_reason)
 Test(node4, native_routing_without_route_leaves_it_to_the_stack)
 {
 	struct pkt_ipv4 spec = to_remote(IPPROTO_TCP);
-	struct fx_result res;
-	__u8 in[PKT_MAX];
-	__u32 len;
 
 	set_routing(SLUICE_ROUTING_NATIVE, 0);
-	len = lb_send(&spec, in, &res, "native, no route");
-	fx_expect_untouched(&res, in, len, TC_ACT_OK, "native, no route");
-	fx_expect_counted(res.delta, SLUICE_VERDICT_PASS_STACK, len, "native, no route");
+	expect_left_to_stack(&spec, "native, no route");
 }
 
 /* TTL 1 would expire on the way: the stack sends the ICMP error. */
 Test(node4, expiring_ttl_goes_to_the_stack)
 {
 	struct pkt_ipv4 spec = to_remote(IPPROTO_UDP);
-	struct fx_result res;
-	__u8 in[PKT_MAX];
-	__u32 len;
 
 	spec.ttl = 1;
-	len = lb_send(&spec, in, &res, "TTL 1");
-	fx_expect_untouched(&res, in, len, TC_ACT_OK, "TTL 1");
-	fx_expect_counted(res.delta, SLUICE_VERDICT_PASS_STACK, len, "TTL 1");
+	expect_left_to_stack(&spec, "TTL 1");
 }
 
 /* An address on no node stays the stack's, as before there were nodes. */
 Test(node4, world_address_is_not_tunnelled)
 {
 	struct pkt_ipv4 spec = fx_flow(IPPROTO_TCP);
-	struct fx_result res;
-	__u8 in[PKT_MAX];
-	__u32 len;
 
 	spec.daddr = htonl(WORLD_ADDR);
-	len = lb_send(&spec, in, &res, "to the world");
-	fx_expect_untouched(&res, in, len, TC_ACT_OK, "to the world");
-	fx_expect_counted(res.delta, SLUICE_VERDICT_PASS_STACK, len, "to the world");
+	expect_left_to_stack(&spec, "to the world");
 }
 
 /* tc_to_ovl on the frame spec describes. */
