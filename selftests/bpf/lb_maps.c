@@ -9,11 +9,10 @@
 #include <bpf/libbpf.h>
 #include <criterion/criterion.h>
 
+/* The datapath's own hash, so the tests predict the slot it picks. */
+#include "bpf/lib/hash.h"
 #include "fixture.h"
 #include "lb_maps.h"
-
-/* lookup3's seed constant, as bpf/lib/hash.h and the kernel's jhash.h use it. */
-#define LB_JHASH_INITVAL 0xdeadbeef
 
 void lb_add_frontend(__u32 addr, __u16 port, __u8 proto, enum sluice_svc_scope scope,
 		     const struct sluice_svc_value *v)
@@ -93,34 +92,6 @@ void lb_fill_table(__u32 svc_id, __u32 backend_id)
 		slots[i] = backend_id;
 	lb_set_table(svc_id, slots);
 	free(slots);
-}
-
-static __u32 rol32(__u32 word, unsigned int shift)
-{
-	return (word << shift) | (word >> ((-shift) & 31));
-}
-
-/* lookup3's final() on three words: the kernel's jhash_3words(). */
-static __u32 jhash_3words(__u32 a, __u32 b, __u32 c, __u32 initval)
-{
-	a += LB_JHASH_INITVAL + initval;
-	b += LB_JHASH_INITVAL + initval;
-	c += LB_JHASH_INITVAL + initval;
-	c ^= b;
-	c -= rol32(b, 14);
-	a ^= c;
-	a -= rol32(c, 11);
-	b ^= a;
-	b -= rol32(a, 25);
-	c ^= b;
-	c -= rol32(b, 16);
-	a ^= c;
-	a -= rol32(c, 4);
-	b ^= a;
-	b -= rol32(a, 14);
-	c ^= b;
-	c -= rol32(b, 24);
-	return c;
 }
 
 /* The program hashes the words as they sit in the packet: network order. */
