@@ -535,3 +535,57 @@ Test(manifest, links_made_in_the_directory_are_read)
 	expect_step("links removed", 2,
 		    "DELETED Service default/via-hardlink\nDELETED Service default/via-symlink\n");
 }
+
+/* Files arriving and leaving by the dozen in one settle: read once each, merged in name order. */
+Test(manifest, many_files_in_one_pass_keep_name_order)
+{
+	char name[32], stage_name[48], svc[32], text[256], want[EVENTS_TEXT_MAX];
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < 20; i += 2) {
+		snprintf(name, sizeof(name), "f%02d.yaml", i);
+		snprintf(svc, sizeof(svc), "s%02d", i);
+		snprintf(text, sizeof(text), SVC("%s", 1000), svc);
+		put(name, text);
+	}
+	open_source();
+	cr_assert_eq(rec.n, 10, "the even files' services at start");
+
+	cr_assert_eq(mkdir(strcat(strcpy(text, dir), "/stage"), 0700), 0, "staging directory");
+	for (i = 1; i < 20; i += 2) {
+		snprintf(stage_name, sizeof(stage_name), "stage/f%02d.yaml", i);
+		snprintf(svc, sizeof(svc), "s%02d", i);
+		snprintf(text, sizeof(text), SVC("%s", 1000), svc);
+		/* f05 also defines s02, and wins over f02, which comes before it. */
+		if (i == 5)
+			strcat(text, "---\n" SVC("s02", 5005));
+		put(stage_name, text);
+	}
+	/* Moved in backwards, so arrival order is not name order. */
+	for (i = 19; i > 0; i -= 2) {
+		snprintf(stage_name, sizeof(stage_name), "stage/f%02d.yaml", i);
+		snprintf(name, sizeof(name), "f%02d.yaml", i);
+		mv(stage_name, name);
+	}
+	put("f02.yaml", SVC("s02", 2002));
+	del("f00.yaml");
+	del("f04.yaml");
+	del("f08.yaml");
+	for (i = 0; i < 20; i++) {
+		const char *what = i == 0 || i == 4 || i == 8 ? "DELETED" :
+				   i == 2 ? "MODIFIED" : i % 2 ? "ADDED" : NULL;
+
+		if (what)
+			len += snprintf(want + len, sizeof(want) - len, "%s Service default/s%02d\n",
+					what, i);
+	}
+	expect_step("ten files in, three out, one changed", 14, want);
+	/* After the 10 at start: s00 DELETED, s01 ADDED, s02 MODIFIED. */
+	cr_expect_eq(port_of(rec.ev[12].obj), 5005, "f05's definition of s02 wins over f02's");
+
+	del("f05.yaml");
+	expect_step("the winner's file goes", 2,
+		    "MODIFIED Service default/s02\nDELETED Service default/s05\n");
+	cr_expect_eq(port_of(rec.ev[rec.n - 2].obj), 2002, "f02's definition takes over");
+}

@@ -45,6 +45,7 @@ struct mobj {
 	const char *ns;		/* in obj; "" for cluster-scoped kinds */
 	const char *name;	/* in obj */
 	cJSON *obj;
+	bool won;		/* a file's object the sink holds a copy of, unchanged since */
 };
 
 struct mfile {
@@ -52,6 +53,7 @@ struct mfile {
 	struct mobj *objs;
 	size_t n_objs;
 	bool fresh;		/* read in this pass: its duplicates are news */
+	bool gone;		/* deleted in this pass: leaves the list when the pass ends */
 };
 
 struct manifest_source {
@@ -304,6 +306,7 @@ static void keep(struct collect *c, enum k8s_kind kind, cJSON *v)
 	o = &c->objs[c->n++];
 	o->kind = kind;
 	o->obj = v;
+	o->won = false;
 	identify(o);
 }
 
@@ -402,66 +405,52 @@ drop:
 	cJSON_Delete(v);
 }
 
-/* A new, empty entry, in name order: the order of precedence. */
-static struct mfile *add_file(struct manifest_source *src, const char *name)
+static int cmp_file_name(const void *name, const void *file)
 {
-	char *copy = strdup(name);
-	struct mfile *files;
-	size_t i;
+	return strcmp(name, ((const struct mfile *)file)->name);
+}
 
-	files = copy ? reallocarray(src->files, src->n_files + 1, sizeof(*files)) : NULL;
-	if (!files) {
-		free(copy);
+static struct mfile *find_file(const struct manifest_source *src, const char *name)
+{
+	if (!src->n_files)
 		return NULL;
-	}
-	src->files = files;
-	i = src->n_files++;
-	while (i && strcmp(files[i - 1].name, name) > 0)
-		i--;
-	memmove(&files[i + 1], &files[i], (src->n_files - 1 - i) * sizeof(*files));
-	memset(&files[i], 0, sizeof(files[i]));
-	files[i].name = copy;
-	return &files[i];
+	return bsearch(name, src->files, src->n_files, sizeof(*src->files), cmp_file_name);
 }
 
 static void drop_file(struct manifest_source *src, struct mfile *f)
 {
-	size_t after = src->files + src->n_files - (f + 1);
-
 	pr_info("%s/%s is gone: its %zu objects go too", src->dir, f->name, f->n_objs);
-	free(f->name);
 	free_objs(f->objs, f->n_objs);
-	memmove(f, f + 1, after * sizeof(*f));
-	src->n_files--;
+	f->objs = NULL;
+	f->n_objs = 0;
+	f->gone = true;
 }
 
 /*
- * Re-reads one file. One that cannot be read or parsed keeps the objects it
- * had: a half-saved file must not delete what it defines.
+ * Re-reads one file into f, which holds what it had (nothing, for a file
+ * not seen before). One that cannot be read or parsed keeps the objects it
+ * had: a half-saved file must not delete what it defines. True when f now
+ * holds what the file defines.
  */
-static void reload(struct manifest_source *src, const char *name)
+static bool reload(struct manifest_source *src, struct mfile *f, const char *name)
 {
 	struct collect c = { .dir = src->dir, .file = name };
-	struct mfile *f = NULL;
 	struct yaml_json_error err;
 	struct yaml_json_doc *docs;
 	size_t len, n_docs, i;
 	char *buf;
 	int ret;
 
-	for (i = 0; i < src->n_files && !f; i++)
-		if (!strcmp(src->files[i].name, name))
-			f = &src->files[i];
 	ret = read_file(src->dir, name, &buf, &len);
 	if (ret == -ENOENT) {
-		if (f)
+		if (f->name)
 			drop_file(src, f);
-		return;
+		return false;
 	}
 	if (ret < 0) {
 		pr_err("%s/%s: %s; keeping the %zu objects it defined", src->dir, name,
-		       strerror(-ret), f ? f->n_objs : 0);
-		return;
+		       strerror(-ret), f->n_objs);
+		return false;
 	}
 	if (has_suffix(name, ".json"))
 		ret = parse_json(buf, len, &docs, &n_docs, &err);
@@ -470,13 +459,13 @@ static void reload(struct manifest_source *src, const char *name)
 	free(buf);
 	if (ret && err.line) {
 		pr_err("%s/%s:%u:%u: %s; keeping the %zu objects it defined", src->dir, name,
-		       err.line, err.column, err.reason, f ? f->n_objs : 0);
-		return;
+		       err.line, err.column, err.reason, f->n_objs);
+		return false;
 	}
 	if (ret) {
 		pr_err("%s/%s: %s; keeping the %zu objects it defined", src->dir, name,
-		       err.reason, f ? f->n_objs : 0);
-		return;
+		       err.reason, f->n_objs);
+		return false;
 	}
 	for (i = 0; i < n_docs; i++) {
 		c.line = docs[i].line;
@@ -484,24 +473,23 @@ static void reload(struct manifest_source *src, const char *name)
 		docs[i].value = NULL;
 	}
 	yaml_json_free(docs, n_docs);
-	if (!f && !c.oom)
-		f = add_file(src, name);
-	if (!f || c.oom) {
+	if (c.oom) {
 		pr_err("%s/%s: out of memory; keeping the %zu objects it defined", src->dir,
-		       name, f ? f->n_objs : 0);
+		       name, f->n_objs);
 		free_objs(c.objs, c.n);
-		return;
+		return false;
 	}
 	pr_debug("%s/%s: %zu objects", src->dir, name, c.n);
 	free_objs(f->objs, f->n_objs);
 	f->objs = c.objs;
 	f->n_objs = c.n;
 	f->fresh = true;
+	return true;
 }
 
 /* One definition of an object, and its precedence (higher wins). */
 struct candidate {
-	const struct mobj *o;
+	struct mobj *o;
 	const struct mfile *f;
 	size_t rank;
 };
@@ -559,6 +547,7 @@ static void deliver(struct manifest_source *src)
 	struct candidate *cands;
 	struct mobj *next, *old;
 	size_t total = 0, i, j = 0, k = 0, last = 0, f, o;
+	bool held;
 	int c;
 
 	for (f = 0; f < src->n_files; f++)
@@ -588,14 +577,18 @@ static void deliver(struct manifest_source *src)
 			j++;
 			continue;
 		}
+		held = false;
 		if (c < 0) {
-			if (copy_obj(&next[k], cands[last].o))
+			held = copy_obj(&next[k], cands[last].o);
+			if (held)
 				emit(src, K8S_EVENT_ADDED, &next[k++]);
-		} else if (cJSON_Compare(cands[last].o->obj, old->obj, true)) {
+		} else if (cands[last].o->won || cJSON_Compare(cands[last].o->obj, old->obj, true)) {
+			held = true;
 			next[k++] = *old;
 			j++;
 		} else {
-			if (copy_obj(&next[k], cands[last].o)) {
+			held = copy_obj(&next[k], cands[last].o);
+			if (held) {
 				emit(src, K8S_EVENT_MODIFIED, &next[k++]);
 				cJSON_Delete(old->obj);
 			} else {
@@ -603,6 +596,10 @@ static void deliver(struct manifest_source *src)
 			}
 			j++;
 		}
+		/* Only the winner's object can be known to match the sink's copy next time. */
+		for (; i < last; i++)
+			cands[i].o->won = false;
+		cands[last].o->won = held;
 		i = last + 1;
 		if (i < total)
 			last = winner(src, cands, total, i);
@@ -618,14 +615,14 @@ out:
 	free(next);
 }
 
+/* Names may repeat here; apply_pending() reads each once. */
 static int add_pending(struct manifest_source *src, const char *name)
 {
 	char **p;
-	size_t i;
 
-	for (i = 0; i < src->n_pending; i++)
-		if (!strcmp(src->pending[i], name))
-			return 0;
+	/* A file being written gives several events in a row. */
+	if (src->n_pending && !strcmp(src->pending[src->n_pending - 1], name))
+		return 0;
 	p = reallocarray(src->pending, src->n_pending + 1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
@@ -669,16 +666,86 @@ static int list_all(struct manifest_source *src)
 	return err;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Files read for the first time (sorted) join the list and deleted ones
+ * leave it, in one pass into merged: per-file inserts would cost a move of
+ * the whole list each when thousands of files arrive at once.
+ */
+static void merge_files(struct manifest_source *src, struct mfile *added, size_t n_added,
+			struct mfile *merged)
+{
+	size_t i = 0, j = 0, k = 0;
+
+	while (i < src->n_files || j < n_added) {
+		if (i < src->n_files && src->files[i].gone) {
+			free(src->files[i++].name);
+		} else if (j == n_added ||
+			   (i < src->n_files && strcmp(src->files[i].name, added[j].name) < 0)) {
+			merged[k++] = src->files[i++];
+		} else {
+			merged[k++] = added[j++];
+		}
+	}
+	free(src->files);
+	src->files = merged;
+	src->n_files = k;
+}
+
+/* Reads every pending file once, in name order, then delivers what changed. */
 static int apply_pending(struct manifest_source *src)
 {
-	size_t i;
+	struct mfile *added = NULL, *merged = NULL, *f;
+	size_t i, n_added = 0;
 	int err = 0;
 
 	if (src->rescan)
 		err = list_all(src);
-	for (i = 0; !err && i < src->n_pending; i++)
-		reload(src, src->pending[i]);
+	if (!err) {
+		if (src->n_pending)
+			qsort(src->pending, src->n_pending, sizeof(*src->pending), cmp_str);
+		added = calloc(src->n_pending + 1, sizeof(*added));
+		merged = calloc(src->n_files + src->n_pending + 1, sizeof(*merged));
+		if (!added || !merged) {
+			pr_err("manifests %s: out of memory; every file is read again at the "
+			       "next change", src->dir);
+			err = -ENOMEM;
+		}
+	}
+	for (i = 0; !err && i < src->n_pending; i++) {
+		const char *name = src->pending[i];
+
+		if (i && !strcmp(name, src->pending[i - 1]))
+			continue;
+		f = find_file(src, name);
+		if (f) {
+			reload(src, f, name);
+			continue;
+		}
+		f = &added[n_added];
+		if (!reload(src, f, name))
+			continue;
+		f->name = strdup(name);
+		if (!f->name) {
+			pr_err("%s/%s: out of memory; not read", src->dir, name);
+			free_objs(f->objs, f->n_objs);
+			memset(f, 0, sizeof(*f));
+			continue;
+		}
+		n_added++;
+	}
+	if (!err) {
+		merge_files(src, added, n_added, merged);
+		merged = NULL;
+	}
+	free(added);
+	free(merged);
 	clear_pending(src);
+	src->rescan = err == -ENOMEM;
 	src->armed = false;
 	if (!err)
 		deliver(src);
