@@ -9,7 +9,7 @@
 
 #include <sluice/abi.h>
 
-/* Slots in every Maglev table (prime); must match the inner maps' size. */
+/* Slots in every Maglev table (prime); sluice_maglev's values hold this many. */
 const volatile __u32 cfg_maglev_size = SLUICE_MAGLEV_SIZE;
 
 #endif

@@ -47,17 +47,19 @@ static __always_inline __be32 hairpin_addr(void)
 static __always_inline int maglev_pick(const struct sluice_svc_value *svc, __u32 hash,
 				       __u32 *backend_id)
 {
-	__u32 slot, *id;
-	void *table;
+	__u32 slot, *slots;
 
-	table = bpf_map_lookup_elem(&SLUICE_MAP_MAGLEV, &svc->id);
-	if (!table || !cfg_maglev_size)
+	slots = bpf_map_lookup_elem(&SLUICE_MAP_MAGLEV, &svc->id);
+	if (!slots)
 		return -1;
 	slot = hash % cfg_maglev_size;
-	id = bpf_map_lookup_elem(table, &slot);
-	if (!id)
+	/*
+	 * cfg_maglev_size is read-only data, a constant to the verifier, and
+	 * the table holds that many slots: this bounds the index for it.
+	 */
+	if (slot >= cfg_maglev_size)
 		return -1;
-	*backend_id = *id;
+	*backend_id = slots[slot];
 	return 0;
 }
 

@@ -61,25 +61,18 @@ struct {
 } SLUICE_MAP_BACKEND4 SEC(".maps");
 
 /*
- * One inner table per frontend. The agent edits a table's changed slots in
- * place (every slot always names a live backend) and enters new tables in
- * batches: each write of the outer map waits for an RCU grace period.
- * Tables are made by the agent; this only describes them.
+ * Frontend id -> its Maglev table, all cfg_maglev_size slots (backend ids)
+ * in one value; the agent sets the value size at load. One update replaces
+ * a table whole and atomically, and without the RCU grace period every
+ * write to a map-in-map waits for; entries are allocated only for
+ * frontends that have backends.
  */
-struct maglev_table {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	/* Tables of another size are accepted: resizing swaps them one by one. */
-	__uint(map_flags, BPF_F_INNER_MAP);
-	__uint(max_entries, SLUICE_MAGLEV_SIZE);
-	__type(key, __u32);
-	__type(value, __u32);
-};
-
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, SLUICE_FRONTEND_MAX);
-	__type(key, __u32);
-	__array(values, struct maglev_table);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, SLUICE_MAGLEV_SIZE * sizeof(__u32));
 } SLUICE_MAP_MAGLEV SEC(".maps");
 
 struct {

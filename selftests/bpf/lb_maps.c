@@ -59,27 +59,11 @@ __u32 lb_table_size(void)
 
 void lb_set_table(__u32 svc_id, const __u32 *slots)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
-	__u32 size = lb_table_size(), count = size, i;
-	__u32 *keys = calloc(size, sizeof(*keys));
-	int fd, err;
+	int err = bpf_map_update_elem(bpf_map__fd(fx_skel->maps.sluice_maglev), &svc_id, slots,
+				      BPF_ANY);
 
-	cr_assert_not_null(keys, "setup: Maglev table keys: out of memory");
-	for (i = 0; i < size; i++)
-		keys[i] = i;
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lb_test_table", sizeof(__u32), sizeof(__u32),
-			    size, &opts);
-	cr_assert_geq(fd, 0, "setup: create a Maglev table of %u slots: %s", size,
-		      strerror(errno));
-	err = bpf_map_update_batch(fd, keys, slots, &count, NULL);
-	cr_assert_eq(err, 0, "setup: fill the Maglev table of frontend %u: %s", svc_id,
-		     strerror(errno));
-	err = bpf_map_update_elem(bpf_map__fd(fx_skel->maps.sluice_maglev), &svc_id, &fd, BPF_ANY);
 	cr_assert_eq(err, 0, "setup: sluice_maglev: set the table of frontend %u: %s", svc_id,
 		     strerror(errno));
-	/* The outer map holds the table now. */
-	close(fd);
-	free(keys);
 }
 
 void lb_fill_table(__u32 svc_id, __u32 backend_id)

@@ -37,10 +37,7 @@ void lb_del_backend(__u32 id);
 /* Slots in every Maglev table: the loaded program's cfg_maglev_size. */
 __u32 lb_table_size(void);
 
-/*
- * Gives frontend svc_id a new Maglev table holding slots[lb_table_size()],
- * made as a new inner map and swapped in whole, as the agent does.
- */
+/* Gives frontend svc_id the Maglev table slots[lb_table_size()], in one update as the agent does. */
 void lb_set_table(__u32 svc_id, const __u32 *slots);
 
 /* A new table for svc_id whose every slot names backend_id. */

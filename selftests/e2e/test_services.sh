@@ -277,3 +277,30 @@ test_map_resize_keeps_entries() {
 	wait_received new-after
 	exec 7>&-
 }
+
+# Another --maglev-table-size on restart: sluice_maglev is rebuilt for tables of
+# the new size, filled before any source syncs; flows and services carry on.
+test_maglev_size_change_on_restart() {
+	local other=251
+	svc_node 2
+	sink_serve b1 b2
+	svc_write n1 stream 10.96.0.95 90 9000 TCP b1 b2
+	svc_wait n1 10.96.0.95 2
+	stream_open 10.96.0.95 90
+	echo one >&7
+	wait_received one
+	agent_stop n1
+	agent_start n1 --maglev-table-size "$other"
+	[[ $(bpftool -j map show pinned "$(pin_root n1)/maps/sluice_maglev" | jq .bytes_value) == \
+		$((other * 4)) ]] || fail "sluice_maglev does not hold $other-slot tables"
+	grep -q "map sluice_maglev: pinned layout differs" "$E2E_DIR/agent-n1.log" ||
+		fail "no rebuild logged"
+	grep -q "1 frontends without a Maglev table got theirs again" "$E2E_DIR/agent-n1.log" ||
+		fail "the table was not restored at start"
+	echo two >&7
+	wait_received two
+	[[ $(received_by one) == "$(received_by two)" ]] || fail "the flow changed backend"
+	in_pod client socat -u - TCP:10.96.0.95:90 <<<"new-after" || fail "new connection"
+	wait_received new-after
+	exec 7>&-
+}

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * lb_map_update_all(): how the LB writer writes many entries in as few
- * calls as the kernel allows (every call into sluice_maglev costs an RCU
- * grace period), against a scripted stand-in for libbpf's batch and single
- * updates: one batch when all goes well, a resumed batch around an entry
- * the kernel refuses, single updates on a kernel without batch updates.
- * And lb_tables_per_commit(): how many staged tables (open fds) one commit
- * takes for a given fd limit.
+ * calls as the kernel allows, against a scripted stand-in for libbpf's
+ * batch and single updates: one batch when all goes well, a resumed batch
+ * around an entry the kernel refuses, single updates on a kernel without
+ * batch updates. And lb_tables_per_commit(): how many staged tables one
+ * commit takes for a given table size.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -219,12 +218,13 @@ Test(lb_batch, nothing_to_write_makes_no_call)
 	cr_expect_eq(calls, 0, "no call");
 }
 
-Test(lb_batch, tables_per_commit_follow_the_fd_limit)
+Test(lb_batch, tables_per_commit_follow_the_table_size)
 {
-	/* Half the limit, within [64, 4096]. */
-	cr_expect_eq(lb_tables_per_commit(1024), 512, "soft limit 1024 (systemd's default)");
-	cr_expect_eq(lb_tables_per_commit(20000), 4096, "a high limit: capped");
-	cr_expect_eq(lb_tables_per_commit(RLIM_INFINITY), 4096, "no limit: capped");
-	cr_expect_eq(lb_tables_per_commit(100), 64, "a tiny limit: the floor");
-	cr_expect_eq(lb_tables_per_commit(0), 64, "unknown: the floor");
+	/* As many as fit 16 MiB of staged slots, within [1, 4096]. */
+	cr_expect_eq(lb_tables_per_commit(SLUICE_MAGLEV_SIZE), 4096,
+		     "the default size: the cap (16 MiB would hold %d)",
+		     (16 << 20) / (SLUICE_MAGLEV_SIZE * 4));
+	cr_expect_eq(lb_tables_per_commit(65521), 64, "the largest size: 16 MiB / 262084 B");
+	cr_expect_eq(lb_tables_per_commit(7), 4096, "the smallest size: the cap");
+	cr_expect_eq(lb_tables_per_commit(UINT32_MAX / 4), 1, "a table over 16 MiB: one at a time");
 }

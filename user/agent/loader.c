@@ -120,9 +120,10 @@ static int apply_sizes(struct tc_pod *skel, const struct loader_opts *opts)
 		if (err)
 			return err;
 	}
-	/* Maglev tables carry BPF_F_INNER_MAP: the template's own size does not bind them. */
+	/* A table size other than the pinned map's makes map_pins rebuild it. */
 	skel->rodata->cfg_maglev_size = opts->maglev_size;
-	return 0;
+	return bpf_map__set_value_size(skel->maps.sluice_maglev,
+				       opts->maglev_size * sizeof(__u32));
 }
 
 /*

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
@@ -16,8 +17,6 @@
 
 /* "namespace/name" of a service: the owner of its frontends. */
 #define OWNER_LEN (SLUICE_K8S_NAMESPACE_LEN + SLUICE_K8S_NAME_LEN)
-/* "255.255.255.255:65535/17": a backend's name in Maglev's permutation. */
-#define BACKEND_NAME_LEN 32
 /* Backend ids start at 1 so that 0 never names one. */
 #define BACKEND_ID_FIRST 1
 /* "10.96.0.10:65535/udp (external)": a frontend key in logs. */
@@ -26,21 +25,21 @@
 #define WHAT_LEN (OWNER_LEN + KEY_STR_LEN + 32)
 /* The kernel's ENOTSUPP (libc has no name for it): a map type without batch operations. */
 #define KERNEL_ENOTSUPP 524
+/* Staged tables wait for their commit in one buffer of at most this many bytes. */
+#define STAGE_BYTES_MAX (16 << 20)
 /*
- * Slots of the table removed frontends' slots point at: one, holding 0,
- * which names no backend. Tables of the writer's size (a prime) never
- * have one slot, so the empty table is never edited in place.
+ * Tables per commit at most, whatever their size: enough to make each
+ * batch write cheap per table, few enough that a large first sync shows
+ * frontends as it goes.
  */
-#define EMPTY_TABLE_SLOTS 1
-/* Staged tables wait for their commit as open fds: they may take this share of the fd limit. */
-#define FD_SHARE_OF_TABLES 2
-/*
- * Tables per commit, whatever the fd limit: at least enough to make the
- * grace period of each commit cheap per table, and at most what keeps a
- * large first sync showing frontends as it goes.
- */
-#define TABLES_PER_COMMIT_MIN 64
 #define TABLES_PER_COMMIT_MAX 4096
+/*
+ * Threads computing a commit's tables at most, and the fewest tables worth
+ * a thread of their own (starting one costs tens of microseconds, a table
+ * of the default size about ten).
+ */
+#define TABLE_WORKERS_MAX 4
+#define TABLES_PER_WORKER_MIN 256
 
 /* A programmed backend: what it is and the id the maps know it by. */
 struct lb_be {
@@ -62,7 +61,7 @@ struct lb_change {
 /* A change that waits for its frontend's new table to enter sluice_maglev at commit. */
 struct lb_staged {
 	struct lb_change c;
-	int table_fd;
+	size_t slot;		/* its table's place in the writer's stage buffer */
 	bool created;		/* the frontend is new: undone whole if its table fails */
 	char what[WHAT_LEN];
 };
@@ -76,7 +75,6 @@ struct lb_fe {
 	struct lb_be *bes;
 	size_t n_bes;
 	struct lb_staged *staged;	/* its next state, until commit */
-	struct lb_fe *link;	/* next in the writer's staged or retiring list */
 	bool table_ok;		/* the map's Maglev table is the one bes give */
 	bool in_map;		/* value and meta are in the maps (else they are still zero) */
 	bool claimed;		/* a service has claimed it since the writer opened */
@@ -242,123 +240,40 @@ static const struct lb_map_io kernel_io = {
 	.update_elem = bpf_map_update_elem,
 };
 
-size_t lb_tables_per_commit(rlim_t fd_limit)
+size_t lb_tables_per_commit(__u32 maglev_size)
 {
-	rlim_t n = fd_limit / FD_SHARE_OF_TABLES;
+	size_t n = STAGE_BYTES_MAX / ((size_t)maglev_size * sizeof(__u32));
 
-	if (n < TABLES_PER_COMMIT_MIN)
-		return TABLES_PER_COMMIT_MIN;
-	return n > TABLES_PER_COMMIT_MAX ? TABLES_PER_COMMIT_MAX : (size_t)n;
+	if (!n)
+		return 1;
+	return n > TABLES_PER_COMMIT_MAX ? TABLES_PER_COMMIT_MAX : n;
 }
 
 /* ---- Maglev tables ---- */
 
-/* The Maglev table n backends give, as backend ids, into slots[maglev_size]. */
-static int table_compute(const struct lb_writer *w, const struct lb_be *bes, size_t n,
-			 __u32 *slots)
+/* A backend's identity in Maglev's permutation: address, port, protocol. */
+static uint64_t maglev_key(const struct lb_backend *b)
 {
-	char (*names_buf)[BACKEND_NAME_LEN] = calloc(n, BACKEND_NAME_LEN);
-	const char **names = calloc(n, sizeof(*names));
+	return (uint64_t)ntohl(b->addr) << 24 | (uint64_t)ntohs(b->port) << 8 | b->proto;
+}
+
+/* The Maglev table n backends give, as backend ids, into slots[size]. */
+static int table_compute(__u32 size, const struct lb_be *bes, size_t n, __u32 *slots)
+{
+	uint64_t *keys = calloc(n, sizeof(*keys));
 	size_t b;
 	__u32 i;
-	int err = -ENOMEM;
+	int err;
 
-	if (!names_buf || !names)
-		goto out;
-	for (b = 0; b < n; b++) {
-		char a[INET_ADDRSTRLEN];
-
-		inet_ntop(AF_INET, &bes[b].b.addr, a, sizeof(a));
-		snprintf(names_buf[b], BACKEND_NAME_LEN, "%s:%u/%u", a, ntohs(bes[b].b.port),
-			 bes[b].b.proto);
-		names[b] = names_buf[b];
-	}
-	err = maglev_fill(names, n, w->maglev_size, slots);
-	if (!err)
-		for (i = 0; i < w->maglev_size; i++)
-			slots[i] = bes[slots[i]].id;
-out:
-	free(names_buf);
-	free(names);
-	return err;
-}
-
-/* A new inner map holding slots: its fd, or a negative errno. */
-static int table_new(struct lb_writer *w, const __u32 *slots)
-{
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
-	int fd, err;
-
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "sluice_mgl_tbl", sizeof(__u32), sizeof(__u32),
-			    w->maglev_size, &opts);
-	if (fd < 0)
-		return -errno;
-	err = lb_map_update_all(w->io, fd, w->slot_keys, slots, sizeof(__u32), sizeof(__u32),
-				w->maglev_size, NULL, NULL);
-	if (err) {
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-/* An fd on the table sluice_maglev holds for frontend id, if one of this writer's size. */
-static int table_open(struct lb_writer *w, __u32 id)
-{
-	struct bpf_map_info info;
-	__u32 inner_id, len = sizeof(info);
-	int fd;
-
-	if (bpf_map_lookup_elem(w->maps.maglev_fd, &id, &inner_id))
-		return -ENOENT;
-	fd = bpf_map_get_fd_by_id(inner_id);
-	if (fd < 0)
-		return -ENOENT;
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.max_entries != w->maglev_size) {
-		close(fd);
-		return -ENOENT;
-	}
-	return fd;
-}
-
-/*
- * Rewrites, in fe's table in the map, the slots that differ from want.
- * -ENOENT, with nothing written, when there is no such table to edit (none,
- * another size, unreadable); after any other error the table may hold old
- * and new slots alike.
- */
-static int table_edit(struct lb_writer *w, const struct lb_fe *fe, const __u32 *want)
-{
-	__u32 size = w->maglev_size, count = size, batch = 0, n = 0, i;
-	__u32 *have, *keys, *values;
-	int fd = table_open(w, fe->id), err = 0;
-
-	if (fd < 0)
-		return fd;
-	have = calloc(3 * (size_t)size, sizeof(*have));
-	if (!have) {
-		close(fd);
+	if (!keys)
 		return -ENOMEM;
-	}
-	keys = have + size;
-	values = keys + size;
-	if ((bpf_map_lookup_batch(fd, NULL, &batch, keys, have, &count, NULL) &&
-	     errno != ENOENT) || count != size)
-		err = -ENOENT;
-	for (i = 0; !err && i < size; i++) {
-		if (have[i] == want[i])
-			continue;
-		keys[n] = i;
-		values[n++] = want[i];
-	}
+	for (b = 0; b < n; b++)
+		keys[b] = maglev_key(&bes[b].b);
+	err = maglev_fill(keys, n, size, slots);
 	if (!err)
-		err = lb_map_update_all(w->io, fd, keys, values, sizeof(*keys), sizeof(*values), n,
-					NULL, NULL);
-	if (!err)
-		w->stats.slots_written += n;
-	free(have);
-	close(fd);
+		for (i = 0; i < size; i++)
+			slots[i] = bes[slots[i]].id;
+	free(keys);
 	return err;
 }
 
@@ -488,27 +403,6 @@ static void fe_adopt(struct lb_writer *w, struct lb_fe *fe, struct lb_change *c)
 	c->bes = NULL;
 }
 
-/*
- * After an in-place edit failed mid-way the table may name old and new
- * backends alike: fe keeps them all (none is removed) until a later sync
- * gets its table right.
- */
-static void fe_keep_both(struct lb_fe *fe, const struct lb_change *c)
-{
-	size_t i, n = fe->n_bes;
-	struct lb_be *all = realloc(fe->bes, (fe->n_bes + c->n) * sizeof(*all));
-
-	fe->table_ok = false;
-	if (!all)
-		return;
-	for (i = 0; i < c->n; i++)
-		if (c->fresh[i])
-			all[n++] = c->bes[i];
-	qsort(all, n, sizeof(*all), bes_cmp);
-	fe->bes = all;
-	fe->n_bes = n;
-}
-
 /* ---- Frontends ---- */
 
 static void meta_fill(struct sluice_svc_meta *m, const char *ns, const char *name,
@@ -538,35 +432,41 @@ static int fe_publish(struct lb_writer *w, struct lb_fe *fe, const struct lb_cha
 	return 0;
 }
 
-/* Stages c for fe with a new table holding slots: it goes in at commit. Takes c's arrays. */
-static int fe_stage(struct lb_writer *w, struct lb_fe *fe, struct lb_change *c,
-		    const __u32 *slots, bool created, const char *what)
+/*
+ * Stages c for fe: its table is computed and written at commit, and the
+ * rest of c follows it. Takes c's arrays; a full stage buffer is committed
+ * first (the caller's frontend holds its owner meanwhile).
+ */
+static void fe_stage(struct lb_writer *w, struct lb_fe *fe, struct lb_staged *s,
+		     struct lb_change *c, bool created, const char *what)
 {
-	struct lb_staged *s = calloc(1, sizeof(*s));
-	int fd = s ? table_new(w, slots) : -ENOMEM;
-
-	if (fd < 0) {
-		free(s);
-		return map_err(SLUICE_STR(SLUICE_MAP_MAGLEV), fd, what);
-	}
+	if (w->n_staged == w->tables_per_commit)
+		lb_writer_commit(w);
 	s->c = *c;
-	s->table_fd = fd;
+	s->slot = w->n_staged;
 	s->created = created;
 	copy_field(s->what, sizeof(s->what), what);
 	c->bes = NULL;
 	c->fresh = NULL;
 	fe->staged = s;
-	fe->link = w->staged;
-	w->staged = fe;
-	w->n_staged++;
-	return 0;
+	w->stage_ids[w->n_staged] = fe->id;
+	w->stage_fes[w->n_staged++] = fe;
+}
+
+/* A frontend left without backends has no table: the datapath refuses it by its count. */
+static void table_delete(struct lb_writer *w, struct lb_fe *fe)
+{
+	if (bpf_map_delete_elem(w->maps.maglev_fd, &fe->id) && errno != ENOENT)
+		pr_warn("frontend %u: its Maglev table stays until the id is reused: %s", fe->id,
+			strerror(errno));
+	fe->table_ok = false;
 }
 
 /*
- * Brings fe (created: id just taken, no backends) to want: backends first,
- * then its table (in place, or staged whole for commit), then metadata and
- * the frontend entry, which makes it visible; backends no slot names go
- * last.
+ * Brings fe (created: id just taken, no backends) to want: backends first;
+ * then, when its table changes, the new table is staged and the rest waits
+ * for commit; else metadata and the frontend entry now, which makes it
+ * visible. Backends no slot names go last.
  */
 static int fe_apply(struct lb_writer *w, struct lb_fe *fe, bool created, const char *ns,
 		    const char *name, const struct lb_frontend *want, const char *what)
@@ -582,8 +482,7 @@ static int fe_apply(struct lb_writer *w, struct lb_fe *fe, bool created, const c
 			.affinity_timeout = want->affinity_timeout,
 		},
 	};
-	__u32 *slots = NULL;
-	bool edited = false;
+	struct lb_staged *staged = NULL;
 	int err;
 
 	if (!c.bes || !c.fresh) {
@@ -602,52 +501,50 @@ static int fe_apply(struct lb_writer *w, struct lb_fe *fe, bool created, const c
 		goto out;
 	meta_fill(&c.meta, ns, name, want);
 	if (c.n && !(fe->table_ok && change_same_ids(fe, &c))) {
-		slots = calloc(w->maglev_size, sizeof(*slots));
-		err = slots ? table_compute(w, c.bes, c.n, slots) : -ENOMEM;
+		staged = calloc(1, sizeof(*staged));
+		err = staged ? 0 : -ENOMEM;
 		if (err)
 			goto undo;
-		err = created ? -ENOENT : table_edit(w, fe, slots);
-		if (err == -ENOENT) {
-			err = fe_stage(w, fe, &c, slots, created, what);
-			if (err)
-				goto undo;
-			goto out;
-		}
-		if (err) {
-			pr_err("%s: Maglev table edit failed: %s", what, strerror(-err));
-			fe_keep_both(fe, &c);
-			goto out;
-		}
-		edited = true;
+		fe_stage(w, fe, staged, &c, created, what);
+		staged = NULL;
+		goto out;
 	}
 	err = fe_publish(w, fe, &c, what);
-	if (err && !edited)
+	if (err)
 		goto undo;
+	if (!c.n && fe->table_ok)
+		table_delete(w, fe);
 	fe_adopt(w, fe, &c);
-	fe->table_ok = c.n > 0;
 	goto out;
 undo:
 	change_undo(w, &c);
 out:
-	free(slots);
+	free(staged);
 	change_free(&c);
 	return err;
 }
 
 /*
- * Takes a frontend out of service: its entry goes now, so no new packet
- * finds it; its slot, backends, metadata and id go at commit. Its owner
- * stays, if now empty, for the caller to release.
+ * Takes a frontend out of service: its entry goes first, so no new packet
+ * finds it, then its table, backends, metadata and id. Its owner stays, if
+ * now empty, for the caller to release.
  */
 static void fe_retire(struct lb_writer *w, struct lb_fe *fe)
 {
+	size_t i;
+
 	bpf_map_delete_elem(w->maps.svc_fd, &fe->key);
+	if (fe->table_ok)
+		table_delete(w, fe);
+	for (i = 0; i < fe->n_bes; i++)
+		backend_remove(w, &fe->bes[i]);
+	bpf_map_delete_elem(w->maps.meta_fd, &fe->id);
 	if (fe->owner)
 		owner_drop(fe->owner, fe);
 	tdelete(fe, &w->by_key, key_cmp);
-	fe->link = w->retiring;
-	w->retiring = fe;
-	w->n_retiring++;
+	idalloc_put(&w->fe_ids, fe->id);
+	free(fe->bes);
+	free(fe);
 	w->stats.frontends--;
 }
 
@@ -699,7 +596,6 @@ static int staged_finish(struct lb_writer *w, struct lb_fe *fe, int err)
 	struct lb_owner *owner;
 
 	fe->staged = NULL;
-	close(s->table_fd);
 	if (!err) {
 		w->stats.table_swaps++;
 		err = fe_publish(w, fe, &s->c, s->what);
@@ -727,88 +623,103 @@ out:
 	return err;
 }
 
-/* What a removed frontend left goes once its slot no longer holds its table. */
-static void retired_finish(struct lb_writer *w, struct lb_fe *fe, int err)
+struct compute_job {
+	struct lb_writer *w;
+	size_t lo, hi;		/* the staged tables [lo, hi) */
+	int *errs;
+};
+
+static void *compute_range(void *arg)
 {
+	struct compute_job *j = arg;
 	size_t i;
 
-	if (err)
-		pr_warn("frontend %u: its Maglev table stays until the id is reused: %s", fe->id,
-			strerror(-err));
-	for (i = 0; i < fe->n_bes; i++)
-		backend_remove(w, &fe->bes[i]);
-	bpf_map_delete_elem(w->maps.meta_fd, &fe->id);
-	idalloc_put(&w->fe_ids, fe->id);
-	free(fe->bes);
-	free(fe);
+	for (i = j->lo; i < j->hi; i++) {
+		const struct lb_change *c = &j->w->stage_fes[i]->staged->c;
+
+		j->errs[i] = table_compute(j->w->maglev_size, c->bes, c->n,
+					   j->w->stage_slots + i * (size_t)j->w->maglev_size);
+	}
+	return NULL;
+}
+
+/* Every staged table into the stage buffer, by as many threads as pay. */
+static void tables_compute(struct lb_writer *w, int *errs)
+{
+	struct compute_job jobs[TABLE_WORKERS_MAX];
+	pthread_t tids[TABLE_WORKERS_MAX];
+	bool started[TABLE_WORKERS_MAX] = { false };
+	size_t n = w->n_staged, k = n / TABLES_PER_WORKER_MIN, i;
+
+	if (k > w->workers)
+		k = w->workers;
+	if (!k)
+		k = 1;
+	for (i = 0; i < k; i++)
+		jobs[i] = (struct compute_job){ w, n * i / k, n * (i + 1) / k, errs };
+	for (i = 1; i < k; i++)
+		started[i] = !pthread_create(&tids[i], NULL, compute_range, &jobs[i]);
+	compute_range(&jobs[0]);
+	for (i = 1; i < k; i++) {
+		if (started[i])
+			pthread_join(tids[i], NULL);
+		else
+			compute_range(&jobs[i]);
+	}
 }
 
 /*
- * Staged tables and the empty table for retired slots, in one batch: one
- * grace period, however many frontends come and go. Ids of the two lists
- * never meet: a retired id is free again only after this.
+ * Staged tables, computed and then written in one batch (a run per stretch
+ * of tables that could be computed): they replace tables whole, and a
+ * packet sees a frontend's old table or its new one, never a mix.
  */
 int lb_writer_commit(struct lb_writer *w)
 {
-	size_t n = w->n_staged + w->n_retiring, i = 0;
-	struct lb_fe *fe, *next;
-	__u32 *ids;
-	int *fds, *errs, err = 0, ret;
+	size_t n = w->n_staged, size = w->maglev_size, i, j;
+	struct lb_fe *fe;
+	int *errs, err = 0, ret;
 
 	if (!n)
 		return 0;
-	ids = calloc(n, sizeof(*ids));
-	fds = calloc(n, sizeof(*fds));
 	errs = calloc(n, sizeof(*errs));
-	if (!ids || !fds || !errs) {
-		err = -ENOMEM;
-		goto out;
+	if (!errs)
+		return -ENOMEM;
+	tables_compute(w, errs);
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && !errs[j]; j++)
+			;
+		if (j > i)
+			lb_map_update_all(w->io, w->maps.maglev_fd, w->stage_ids + i,
+					  w->stage_slots + i * size, sizeof(*w->stage_ids),
+					  size * sizeof(__u32), (__u32)(j - i), errs + i,
+					  &w->stats.maglev_writes);
+		if (j == i)
+			j++;
 	}
-	for (fe = w->staged; fe; fe = fe->link, i++) {
-		ids[i] = fe->id;
-		fds[i] = fe->staged->table_fd;
-	}
-	for (fe = w->retiring; fe; fe = fe->link, i++) {
-		ids[i] = fe->id;
-		fds[i] = w->empty_fd;
-	}
-	lb_map_update_all(w->io, w->maps.maglev_fd, ids, fds, sizeof(*ids), sizeof(*fds), (__u32)n,
-			  errs, &w->stats.maglev_writes);
-	i = 0;
-	for (fe = w->staged; fe; fe = next, i++) {
-		next = fe->link;
-		fe->link = NULL;
+	for (i = 0; i < n; i++) {
+		fe = w->stage_fes[i];
+		if (errs[i] == -E2BIG || errs[i] == -ENOSPC) {
+			map_err(SLUICE_STR(SLUICE_MAP_MAGLEV), errs[i], fe->staged->what);
+			w->stats.map_full++;
+		}
 		ret = staged_finish(w, fe, errs[i]);
 		if (ret && !err)
 			err = ret;
 	}
-	for (fe = w->retiring; fe; fe = next, i++) {
-		next = fe->link;
-		retired_finish(w, fe, errs[i]);
-	}
-	w->staged = w->retiring = NULL;
-	w->n_staged = w->n_retiring = 0;
-out:
-	free(ids);
-	free(fds);
+	w->n_staged = 0;
 	free(errs);
 	return err;
 }
 
-/*
- * A sync commits first when its tables might not fit the batch, and when
- * its service already has staged frontends: a frontend is staged once.
- */
-static void commit_before_sync(struct lb_writer *w, const struct lb_owner *owner, size_t n)
+/* A sync commits first when its service already has staged frontends: a frontend is staged once. */
+static void commit_before_sync(struct lb_writer *w, const struct lb_owner *owner)
 {
 	size_t i;
 	bool staged = false;
 
-	if (!w->n_staged)
-		return;
 	for (i = 0; owner && i < owner->n && !staged; i++)
 		staged = owner->fes[i]->staged;
-	if (staged || w->n_staged + n > w->tables_per_commit)
+	if (staged)
 		lb_writer_commit(w);
 }
 
@@ -821,7 +732,7 @@ int lb_writer_sync(struct lb_writer *w, const char *ns, const char *name,
 	int err;
 
 	snprintf(owner_name, sizeof(owner_name), "%s/%s", ns, name);
-	commit_before_sync(w, owner_get(w, owner_name, false), want->n);
+	commit_before_sync(w, owner_get(w, owner_name, false));
 	owner = owner_get(w, owner_name, want->n > 0);
 	if (want->n && !owner)
 		return -ENOMEM;
@@ -939,7 +850,6 @@ void lb_writer_prune_unclaimed(struct lb_writer *w)
 		owner_release(w, owner);
 	}
 	free(c.fes);
-	lb_writer_commit(w);
 }
 
 static int map_capacity(int fd, __u32 *max)
@@ -1102,27 +1012,115 @@ static void sort_visit(const void *node, VISIT which, void *arg)
 		qsort(fe->bes, fe->n_bes, sizeof(*fe->bes), bes_cmp);
 }
 
-/* The table removed frontends' slots point at: one slot, naming no backend. */
-static int empty_table_new(struct lb_writer *w)
+/* Tables of frontends that have backends are theirs; any other goes. */
+static int load_tables(struct lb_writer *w, struct lb_fe **by_id, __u32 fe_max)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
+	__u32 *ids;
+	size_t n, i;
+	int err = map_keys(w->maps.maglev_fd, sizeof(*ids), (void **)&ids, &n);
 
-	w->empty_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "sluice_mgl_none", sizeof(__u32),
-				     sizeof(__u32), EMPTY_TABLE_SLOTS, &opts);
-	return w->empty_fd < 0 ? -errno : 0;
+	for (i = 0; i < n && !err; i++) {
+		struct lb_fe *fe = ids[i] < fe_max ? by_id[ids[i]] : NULL;
+
+		if (fe && fe->n_bes)
+			fe->table_ok = true;
+		else
+			bpf_map_delete_elem(w->maps.maglev_fd, &ids[i]);
+	}
+	free(ids);
+	return err;
 }
 
-/* Staged tables per commit for this process's fd limit. */
-static size_t fds_per_commit(void)
+/* Stages fe's table again from the backends it has: its ids and everything else stay. */
+static int table_restage(struct lb_writer *w, struct lb_fe *fe)
 {
-	struct rlimit r;
+	struct lb_change c = {
+		.bes = calloc(fe->n_bes, sizeof(*c.bes)),
+		.fresh = calloc(fe->n_bes, sizeof(*c.fresh)),
+		.n = fe->n_bes,
+		.value = fe->value,
+		.meta = fe->meta,
+	};
+	struct lb_staged *staged = calloc(1, sizeof(*staged));
+	char what[WHAT_LEN], k[KEY_STR_LEN];
 
-	return lb_tables_per_commit(getrlimit(RLIMIT_NOFILE, &r) ? 0 : r.rlim_cur);
+	if (!c.bes || !c.fresh || !staged) {
+		free(staged);
+		change_free(&c);
+		return -ENOMEM;
+	}
+	memcpy(c.bes, fe->bes, fe->n_bes * sizeof(*c.bes));
+	key_str(&fe->key, k, sizeof(k));
+	snprintf(what, sizeof(what), "service %s/%s frontend %s", fe->meta.namespace,
+		 fe->meta.name, k);
+	fe_stage(w, fe, staged, &c, false, what);
+	return 0;
+}
+
+struct restage_ctx {
+	struct lb_writer *w;
+	size_t n;
+	int err;
+};
+
+static void restage_visit(const void *node, VISIT which, void *arg)
+{
+	struct lb_fe *fe = *(struct lb_fe *const *)node;
+	struct restage_ctx *c = arg;
+
+	if ((which != postorder && which != leaf) || !fe->n_bes || fe->table_ok || c->err)
+		return;
+	c->err = table_restage(c->w, fe);
+	c->n++;
+}
+
+/*
+ * Frontends with backends but no table (sluice_maglev was rebuilt for a new
+ * layout or table size, or a crash came between a frontend and its table)
+ * get theirs at once, before any source has synced: their services keep
+ * working through the restart.
+ */
+static int restore_tables(struct lb_writer *w)
+{
+	struct restage_ctx c = { .w = w };
+	int err;
+
+	twalk_r(w->by_key, restage_visit, &c);
+	err = c.err ? c.err : lb_writer_commit(w);
+	if (c.n)
+		pr_info("service maps: %zu frontends without a Maglev table got theirs again%s%s",
+			c.n, err ? ": " : "", err ? strerror(-err) : "");
+	return err;
+}
+
+/* Threads for computing tables: the CPUs this process may run on, up to the cap. */
+static size_t table_workers(void)
+{
+	cpu_set_t cpus;
+	int n = sched_getaffinity(0, sizeof(cpus), &cpus) ? 1 : CPU_COUNT(&cpus);
+
+	return n < 1 ? 1 : n > TABLE_WORKERS_MAX ? TABLE_WORKERS_MAX : (size_t)n;
+}
+
+/* Is the pinned sluice_maglev one of maglev_size slots a table? */
+static int check_table_size(int fd, __u32 maglev_size)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.value_size == maglev_size * sizeof(__u32))
+		return 0;
+	pr_err("map %s holds tables of %zu slots, not %u", SLUICE_STR(SLUICE_MAP_MAGLEV),
+	       info.value_size / sizeof(__u32), maglev_size);
+	return -EINVAL;
 }
 
 int lb_writer_open(struct lb_writer *w, const struct lb_maps *maps, __u32 maglev_size)
 {
-	__u32 fe_max = 0, be_max = 0, i;
+	__u32 fe_max = 0, be_max = 0;
 	struct lb_fe **by_id = NULL;
 	int err;
 
@@ -1130,34 +1128,37 @@ int lb_writer_open(struct lb_writer *w, const struct lb_maps *maps, __u32 maglev
 	w->maps = *maps;
 	w->io = &kernel_io;
 	w->maglev_size = maglev_size;
-	w->empty_fd = -1;
-	if (maglev_size <= EMPTY_TABLE_SLOTS)
+	if (!maglev_size)
 		return -EINVAL;
-	err = map_capacity(maps->svc_fd, &fe_max);
+	err = check_table_size(maps->maglev_fd, maglev_size);
+	if (!err)
+		err = map_capacity(maps->svc_fd, &fe_max);
 	if (!err)
 		err = map_capacity(maps->backend_fd, &be_max);
 	if (err)
 		return err;
-	w->tables_per_commit = fds_per_commit();
-	w->slot_keys = calloc(maglev_size, sizeof(*w->slot_keys));
+	w->tables_per_commit = lb_tables_per_commit(maglev_size);
+	w->workers = table_workers();
+	w->stage_ids = calloc(w->tables_per_commit, sizeof(*w->stage_ids));
+	w->stage_fes = calloc(w->tables_per_commit, sizeof(*w->stage_fes));
+	w->stage_slots = calloc(w->tables_per_commit * (size_t)maglev_size, sizeof(__u32));
 	by_id = calloc(fe_max, sizeof(*by_id));
-	if (!w->slot_keys || !by_id || idalloc_init(&w->fe_ids, 0, fe_max) ||
+	if (!w->stage_ids || !w->stage_fes || !w->stage_slots || !by_id || idalloc_init(&w->fe_ids, 0, fe_max) ||
 	    idalloc_init(&w->be_ids, BACKEND_ID_FIRST, be_max + BACKEND_ID_FIRST)) {
 		err = -ENOMEM;
 		goto out;
 	}
-	err = empty_table_new(w);
-	if (err)
-		goto out;
-	for (i = 0; i < maglev_size; i++)
-		w->slot_keys[i] = i;
 	err = load_frontends(w, by_id, fe_max);
 	if (!err)
 		err = drop_orphan_frontends(w, by_id, fe_max);
 	if (!err)
 		err = load_backends(w, by_id, fe_max);
 	if (!err)
+		err = load_tables(w, by_id, fe_max);
+	if (!err) {
 		twalk_r(w->by_key, sort_visit, NULL);
+		err = restore_tables(w);
+	}
 out:
 	free(by_id);
 	if (err)
@@ -1175,8 +1176,6 @@ int lb_writer_open_pins(struct lb_writer *w, const struct sluice_pins *pins, __u
 	};
 	int err = 0;
 
-	/* Closing a writer that never opened closes no table. */
-	w->empty_fd = -1;
 	if (m.svc_fd < 0 || m.meta_fd < 0 || m.backend_fd < 0 || m.maglev_fd < 0)
 		err = m.svc_fd < 0 ? m.svc_fd : m.meta_fd < 0 ? m.meta_fd :
 		      m.backend_fd < 0 ? m.backend_fd : m.maglev_fd;
@@ -1202,7 +1201,6 @@ static void fe_free(void *p)
 	struct lb_fe *fe = p;
 
 	if (fe->staged) {
-		close(fe->staged->table_fd);
 		change_free(&fe->staged->c);
 		free(fe->staged);
 	}
@@ -1220,26 +1218,19 @@ static void owner_free(void *p)
 
 void lb_writer_close(struct lb_writer *w)
 {
-	struct lb_fe *fe, *next;
-
 	lb_writer_commit(w);
-	/* Left only by a commit that could not run: retired frontends are out of by_key. */
-	for (fe = w->retiring; fe; fe = next) {
-		next = fe->link;
-		fe_free(fe);
-	}
-	w->retiring = w->staged = NULL;
-	w->n_retiring = w->n_staged = 0;
+	w->n_staged = 0;
 	tdestroy(w->by_owner, owner_free);
 	tdestroy(w->by_key, fe_free);
 	w->by_owner = w->by_key = NULL;
 	idalloc_free_all(&w->fe_ids);
 	idalloc_free_all(&w->be_ids);
-	free(w->slot_keys);
-	w->slot_keys = NULL;
-	if (w->empty_fd >= 0)
-		close(w->empty_fd);
-	w->empty_fd = -1;
+	free(w->stage_ids);
+	free(w->stage_fes);
+	w->stage_fes = NULL;
+	free(w->stage_slots);
+	w->stage_ids = NULL;
+	w->stage_slots = NULL;
 	if (w->own_fds) {
 		close(w->maps.svc_fd);
 		close(w->maps.meta_fd);

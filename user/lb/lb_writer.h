@@ -5,24 +5,22 @@
  * before any Maglev slot names them, a frontend appears only once its table
  * is in sluice_maglev, and backends go only after no slot names them.
  *
- * Every write to sluice_maglev (an array of maps) waits for an RCU grace
- * period, so the writer avoids them on the change path and shares them
- * where it cannot: an existing frontend's table is rewritten in place, slot
- * by slot where they differ; new frontends' tables are staged by
- * lb_writer_sync() and enter sluice_maglev together at lb_writer_commit(),
- * in one batch, with the slots of removed frontends pointed at a shared
- * empty table in the same batch.
+ * A table is one value of sluice_maglev (a hash map), so writing it
+ * replaces it whole and atomically. Frontends whose table changes are
+ * staged by lb_writer_sync(); lb_writer_commit() computes their tables (in
+ * parallel when there are many) and writes them in one batch, and the
+ * frontend entries that wait for them follow.
  *
  * After an agent restart the writer reads the maps back (frontend ids,
- * backend ids, owners), so unchanged services cause no writes at all and
- * established flows keep the backend ids their conntrack entries name.
+ * backend ids, owners, which tables exist), so unchanged services cause no
+ * writes at all and established flows keep the backend ids their conntrack
+ * entries name; a frontend whose table is missing gets it again at once.
  */
 #ifndef SLUICE_LB_WRITER_H
 #define SLUICE_LB_WRITER_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/resource.h>
 #include <bpf/bpf.h>
 
 #include "lb/frontends.h"
@@ -50,8 +48,7 @@ struct lb_writer_stats {
 	unsigned long map_full;		/* frontends left out because a map was full */
 	unsigned long conflicts;	/* frontends another service already holds */
 	unsigned long table_swaps;	/* whole Maglev tables put into sluice_maglev */
-	unsigned long slots_written;	/* Maglev slots rewritten in place */
-	unsigned long maglev_writes;	/* system calls writing sluice_maglev: a grace period each */
+	unsigned long maglev_writes;	/* system calls writing tables into sluice_maglev */
 };
 
 struct lb_fe;
@@ -60,14 +57,14 @@ struct lb_writer {
 	struct lb_maps maps;
 	const struct lb_map_io *io;
 	__u32 maglev_size;
-	__u32 *slot_keys;	/* 0..maglev_size-1, for batch writes */
-	int empty_fd;		/* the table removed frontends' slots point at */
 	void *by_key;		/* tsearch tree of struct lb_fe, by frontend key */
 	void *by_owner;		/* tsearch tree of struct lb_owner, by "namespace/name" */
-	struct lb_fe *staged;	/* frontends whose new tables wait for lb_writer_commit() */
-	struct lb_fe *retiring;	/* removed frontends whose slots, backends, ids wait for it */
-	size_t n_staged, n_retiring;
-	size_t tables_per_commit;	/* staged tables (open fds) that make a sync commit first */
+	size_t n_staged;	/* frontends whose new tables wait for lb_writer_commit() */
+	size_t tables_per_commit;	/* room in the stage buffer; a full one is committed */
+	struct lb_fe **stage_fes;	/* [tables_per_commit]: the staged frontends */
+	__u32 *stage_ids;	/* [tables_per_commit]: their ids */
+	__u32 *stage_slots;	/* [tables_per_commit][maglev_size]: their tables */
+	size_t workers;		/* threads that compute a large commit's tables */
 	struct idalloc fe_ids;
 	struct idalloc be_ids;
 	struct lb_writer_stats stats;
@@ -83,26 +80,23 @@ void lb_writer_close(struct lb_writer *w);
 
 /*
  * Makes the frontends of service ns/name exactly fe: adds, changes and
- * removes only what differs. Existing frontends change at once; new ones
- * (and tables that must be replaced whole) wait for lb_writer_commit(), and
- * so do the tables and backends of removed ones (their frontend entries go
- * at once). A sync commits first when the staged tables would exceed
- * tables_per_commit, or when the service has staged frontends already.
- * A frontend another service holds is left to it (logged, counted); one
- * that does not fit a full map is left out (logged, counted) while
- * everything else is applied. 0 or a negative errno for a failure of the
- * maps themselves.
+ * removes only what differs. Frontends whose table stays change at once,
+ * removed ones go at once; new tables are staged and their frontends wait
+ * for lb_writer_commit() (a full stage buffer, or a service with staged
+ * frontends already, commits first). A frontend another service holds is
+ * left to it (logged, counted); one that does not fit a full map is left
+ * out (logged, counted) while everything else is applied. 0 or a negative
+ * errno for a failure of the maps themselves.
  */
 int lb_writer_sync(struct lb_writer *w, const char *ns, const char *name,
 		   const struct lb_frontends *fe);
-/* Removes every frontend of service ns/name (finished at commit). */
+/* Removes every frontend of service ns/name. */
 int lb_writer_remove(struct lb_writer *w, const char *ns, const char *name);
 /*
- * Puts every staged table into sluice_maglev and points every removed
- * frontend's slot at the empty table, in one batch, then makes the new
- * frontends visible and deletes what the removed ones left. A frontend
- * whose table cannot go in is undone whole and logged; the others are
- * applied. 0 or the first such failure.
+ * Writes every staged table into sluice_maglev in one batch, then makes
+ * their frontends visible as staged and deletes the backends no table
+ * names any more. A frontend whose table cannot go in is undone whole and
+ * logged; the others are applied. 0 or the first such failure.
  */
 int lb_writer_commit(struct lb_writer *w);
 /*
@@ -121,7 +115,7 @@ void lb_writer_prune_unclaimed(struct lb_writer *w);
 int lb_map_update_all(const struct lb_map_io *io, int fd, const void *keys, const void *values,
 		      size_t key_size, size_t value_size, __u32 n, int *errs,
 		      unsigned long *calls);
-/* How many staged tables a commit takes at most for a process allowed fd_limit fds. */
-size_t lb_tables_per_commit(rlim_t fd_limit);
+/* How many staged tables of maglev_size slots a commit takes at most. */
+size_t lb_tables_per_commit(__u32 maglev_size);
 
 #endif

@@ -12,44 +12,40 @@
 /* Marks a slot no backend has taken yet. */
 #define SLOT_FREE UINT32_MAX
 
-int maglev_fill(const char *const *names, size_t n, uint32_t size, uint32_t *table)
+int maglev_fill(const uint64_t *keys, size_t n, uint32_t size, uint32_t *table)
 {
-	uint64_t *offset, *skip, *next;
-	uint32_t filled = 0, i;
+	uint32_t *pos, *skip, filled = 0, i, slot;
 	size_t b;
 
 	if (!n || n > size || size < 2)
 		return -EINVAL;
-	offset = calloc(n, sizeof(*offset));
+	pos = calloc(n, sizeof(*pos));
 	skip = calloc(n, sizeof(*skip));
-	next = calloc(n, sizeof(*next));
-	if (!offset || !skip || !next) {
-		free(offset);
+	if (!pos || !skip) {
+		free(pos);
 		free(skip);
-		free(next);
 		return -ENOMEM;
 	}
+	/* pos[b] walks backend b's permutation: offset, offset + skip, ... mod size. */
 	for (b = 0; b < n; b++) {
-		offset[b] = fnv1a64(MAGLEV_SEED_OFFSET, names[b]) % size;
-		skip[b] = fnv1a64(MAGLEV_SEED_SKIP, names[b]) % (size - 1) + 1;
+		pos[b] = (uint32_t)(fnv1a64_u64(MAGLEV_SEED_OFFSET, keys[b]) % size);
+		skip[b] = (uint32_t)(fnv1a64_u64(MAGLEV_SEED_SKIP, keys[b]) % (size - 1) + 1);
 	}
 	for (i = 0; i < size; i++)
 		table[i] = SLOT_FREE;
 	/* Each backend in turn takes the next free slot of its permutation. */
 	while (filled < size) {
 		for (b = 0; b < n && filled < size; b++) {
-			uint32_t slot;
-
 			do {
-				slot = (uint32_t)((offset[b] + next[b] * skip[b]) % size);
-				next[b]++;
+				slot = pos[b];
+				/* Both are below size: one subtraction keeps the sum below it, no division. */
+				pos[b] = slot >= size - skip[b] ? slot - (size - skip[b]) : slot + skip[b];
 			} while (table[slot] != SLOT_FREE);
 			table[slot] = (uint32_t)b;
 			filled++;
 		}
 	}
-	free(offset);
+	free(pos);
 	free(skip);
-	free(next);
 	return 0;
 }

@@ -12,11 +12,11 @@
 #include <stdint.h>
 
 /*
- * Fills table[0..size) with indexes into names[0..n). size must be prime
- * and n at least 1 and at most size. A backend's permutation depends on its
- * name alone, so the same names give the same table in every agent.
- * Returns 0 or -EINVAL/-ENOMEM.
+ * Fills table[0..size) with indexes into keys[0..n), each a backend's
+ * identity packed into 64 bits. size must be prime and n at least 1 and at
+ * most size. A backend's permutation depends on its key alone, so the same
+ * keys give the same table in every agent. Returns 0 or -EINVAL/-ENOMEM.
  */
-int maglev_fill(const char *const *names, size_t n, uint32_t size, uint32_t *table);
+int maglev_fill(const uint64_t *keys, size_t n, uint32_t size, uint32_t *table);
 
 #endif

@@ -12,3 +12,14 @@ uint64_t fnv1a64(uint64_t h, const char *s)
 	}
 	return h;
 }
+
+uint64_t fnv1a64_u64(uint64_t h, uint64_t v)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(v); i++, v >>= 8) {
+		h ^= v & 0xff;
+		h *= FNV64_PRIME;
+	}
+	return h;
+}

@@ -10,5 +10,7 @@
 
 /* Folds the bytes of s (up to its NUL) into h with FNV-1a 64. */
 uint64_t fnv1a64(uint64_t h, const char *s);
+/* Folds the 8 bytes of v, least significant first (the same on every host), into h. */
+uint64_t fnv1a64_u64(uint64_t h, uint64_t v);
 
 #endif
