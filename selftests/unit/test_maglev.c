@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/types.h>
+#include <sluice/service.h>
 
 #include "lb/maglev.h"
 
 /* The default table size, and a larger prime for the disruption bound. */
-#define M_DEFAULT 1021
+#define M_DEFAULT SLUICE_MAGLEV_SIZE
 #define M_LARGE 65521
 #define MAX_BACKENDS 100
 

@@ -28,7 +28,7 @@ static const char usage[] =
 	"  --socket-lb on|off       translate service addresses at connect() time for\n"
 	"                           processes in --cgroup-root (default on)\n"
 	"  --cgroup-root DIR        cgroup of the socket hooks (default: the cgroup2 mount)\n"
-	"  --maglev-table-size N    slots per service's Maglev table, a prime (default 1021)\n"
+	"  --maglev-table-size N    slots per service's Maglev table, a prime (default 997)\n"
 	"  --map-entries MAP=N      capacity of one map, e.g. sluice_ct4=1000000; a pinned\n"
 	"                           map of another size is migrated with its entries\n"
 	"  --metrics-address A      serve /healthz and /metrics on A: IPv4:PORT, [IPv6]:PORT\n"
