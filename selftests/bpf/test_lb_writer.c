@@ -754,9 +754,9 @@ Test(lb_writer, zero_backends_count_0_and_no_table)
 /* ---- Many frontends in one flush ---- */
 
 /*
- * A flush that adds many services puts all their tables into sluice_maglev
- * with one system call, and no frontend appears before its table is in:
- * until the commit, only backends are written.
+ * A flush that adds many services writes all their backends with one
+ * system call and then all their tables with one more, and nothing is
+ * written before the commit: no frontend appears before its table is in.
  */
 Test(lb_writer, many_new_frontends_share_one_maglev_write)
 {
@@ -767,11 +767,14 @@ Test(lb_writer, many_new_frontends_share_one_maglev_write)
 	many_sync(MANY_SERVICES, many_three, "flush");
 	cr_expect_eq(map_count(tw_maps.svc_fd, sizeof(struct sluice_svc4_key)), 0,
 		     "before commit: no frontend entry yet");
-	cr_expect_eq(map_count(tw_maps.backend_fd, sizeof(__u32)), 3 * MANY_SERVICES,
-		     "before commit: every backend written first");
-	cr_expect_eq(tw.stats.maglev_writes, 0, "before commit: sluice_maglev untouched");
+	cr_expect_eq(map_count(tw_maps.backend_fd, sizeof(__u32)), 0,
+		     "before commit: no backend written yet");
+	cr_expect_eq(tw.stats.maglev_writes + tw.stats.backend_writes, 0,
+		     "before commit: nothing written");
 	err = lb_writer_commit(&tw);
 	cr_assert_eq(err, 0, "commit: %s", strerror(-err));
+	cr_expect_eq(tw.stats.backend_writes, 1, "commit: one write to sluice_backend4, got %lu",
+		     tw.stats.backend_writes);
 	cr_expect_eq(tw.stats.maglev_writes, 1, "commit: one write to sluice_maglev, got %lu",
 		     tw.stats.maglev_writes);
 	cr_expect_eq(tw.stats.table_swaps, MANY_SERVICES, "commit: a table per frontend");
@@ -1279,19 +1282,28 @@ Test(lb_writer, restart_after_crash_drops_orphan_backends)
 
 /* ---- Conflicts, failures and full maps ---- */
 
-/* The frontend id whose table failing_io refuses to put into sluice_maglev. */
-static __u32 tw_refused_id;
+/*
+ * What failing_io refuses: the table of frontend tw_refused_id in
+ * sluice_maglev, or backend tw_refused_be in sluice_backend4 (0: none).
+ */
+static __u32 tw_refused_id, tw_refused_be;
+
+static bool refused(int fd, __u32 key)
+{
+	return (fd == tw_maps.maglev_fd && key == tw_refused_id) ||
+	       (fd == tw_maps.backend_fd && tw_refused_be && key == tw_refused_be);
+}
 
 static int failing_update_elem(int fd, const void *key, const void *value, __u64 flags)
 {
-	if (fd == tw_maps.maglev_fd && *(const __u32 *)key == tw_refused_id) {
+	if (refused(fd, *(const __u32 *)key)) {
 		errno = EBADF;
 		return -EBADF;
 	}
 	return bpf_map_update_elem(fd, key, value, flags);
 }
 
-/* A batch into sluice_maglev stops at the refused id, as the kernel stops at a bad entry. */
+/* A batch stops at a refused key, as the kernel stops at a bad entry. */
 static int failing_update_batch(int fd, const void *keys, const void *values, __u32 *count,
 				const struct bpf_map_batch_opts *opts)
 {
@@ -1299,9 +1311,7 @@ static int failing_update_batch(int fd, const void *keys, const void *values, __
 	__u32 i;
 	int err = 0;
 
-	if (fd != tw_maps.maglev_fd)
-		return bpf_map_update_batch(fd, keys, values, count, opts);
-	for (i = 0; i < *count && k[i] != tw_refused_id; i++)
+	for (i = 0; i < *count && !refused(fd, k[i]); i++)
 		;
 	if (i == *count)
 		return bpf_map_update_batch(fd, keys, values, count, opts);
@@ -1336,6 +1346,7 @@ Test(lb_writer, refused_table_undoes_only_its_frontend)
 	fe_set(db, 0, DB_IP, HTTP_PORT, SLUICE_SCOPE_INTERNAL, 0x1);
 	/* Frontend ids are handed out from 0 on empty maps: web 0, api 1, db 2. */
 	tw_refused_id = 1;
+	tw_refused_be = 0;
 	tw.io = &failing_io;
 	cr_assert_eq(lb_writer_sync(&tw, NS, "web", web), 0, "flush: sync web");
 	cr_assert_eq(lb_writer_sync(&tw, NS, "api", api), 0, "flush: sync api");
@@ -1353,6 +1364,43 @@ Test(lb_writer, refused_table_undoes_only_its_frontend)
 	cr_expect_eq(tw.stats.frontends, 2, "flush: stats.frontends");
 	cr_expect_eq(tw.stats.backends, 3 + 1, "flush: stats.backends");
 	tw.io = kernel_io;
+	sync_ok("api", api, "next flush");
+	expect_programmed("api", &api->items[0], "next flush");
+}
+
+/*
+ * One backend refused in the batch of a flush of three services: its
+ * service is undone whole (no entry, metadata, table or backend left), the
+ * other two are programmed, and a later flush programs it.
+ */
+Test(lb_writer, refused_backend_undoes_only_its_frontend)
+{
+	struct lb_frontends *web = web_state(0x7), *api = fes_new(1), *db = fes_new(1);
+	const struct lb_map_io *kernel_io = tw.io;
+	struct sluice_svc_value v;
+	int err;
+
+	fe_set(api, 0, API_IP, HTTP_PORT, SLUICE_SCOPE_INTERNAL, 0x30);
+	fe_set(db, 0, DB_IP, HTTP_PORT, SLUICE_SCOPE_INTERNAL, 0x1);
+	/* Backend ids are handed out from 1: web 1-3, api 4-5, db 6. */
+	tw_refused_id = ~0u;
+	tw_refused_be = 5;
+	tw.io = &failing_io;
+	cr_assert_eq(lb_writer_sync(&tw, NS, "web", web), 0, "flush: sync web");
+	cr_assert_eq(lb_writer_sync(&tw, NS, "api", api), 0, "flush: sync api");
+	cr_assert_eq(lb_writer_sync(&tw, NS, "db", db), 0, "flush: sync db");
+	err = lb_writer_commit(&tw);
+	cr_expect_eq(err, -EBADF, "flush: commit reports the refused backend, got %s",
+		     strerror(-err));
+	expect_programmed("web", &web->items[0], "flush");
+	expect_programmed("db", &db->items[0], "flush");
+	cr_expect_not(svc_get(&api->items[0].key, &v), "flush: api has no frontend entry");
+	cr_expect_eq(tables_held(), 2, "flush: no table for api");
+	cr_expect_eq(map_count(tw_maps.backend_fd, sizeof(__u32)), 3 + 1,
+		     "flush: api's backends undone");
+	cr_expect_eq(tw.stats.backends, 3 + 1, "flush: stats.backends");
+	tw.io = kernel_io;
+	tw_refused_be = 0;
 	sync_ok("api", api, "next flush");
 	expect_programmed("api", &api->items[0], "next flush");
 }

@@ -52,7 +52,8 @@ struct lb_owner;
 /* What a sync asks of one frontend, with backend ids given. */
 struct lb_change {
 	struct lb_be *bes;
-	bool *fresh;		/* bes[i] was written for this change: undone if it fails */
+	bool *fresh;		/* bes[i] got its id for this change: undone if it fails */
+	bool *put;		/* bes[i] must be written (new, or its flags changed) */
 	size_t n;
 	struct sluice_svc_value value;
 	struct sluice_svc_meta meta;
@@ -63,7 +64,6 @@ struct lb_staged {
 	struct lb_change c;
 	size_t slot;		/* its table's place in the writer's stage buffer */
 	bool created;		/* the frontend is new: undone whole if its table fails */
-	char what[WHAT_LEN];
 };
 
 /* A programmed frontend, as the maps hold it. */
@@ -108,6 +108,21 @@ static void key_str(const struct sluice_svc4_key *k, char *buf, size_t len)
 	snprintf(buf, len, "%s:%u/%s%s", a, ntohs(k->port),
 		 k->proto == IPPROTO_UDP ? "udp" : "tcp",
 		 k->scope == SLUICE_SCOPE_EXTERNAL ? " (external)" : "");
+}
+
+/* "service NAMESPACE/NAME frontend KEY" for logs, formatted only when a line is logged. */
+static const char *what_str(const char *owner, const struct sluice_svc4_key *key, char *buf)
+{
+	char k[KEY_STR_LEN];
+
+	key_str(key, k, sizeof(k));
+	snprintf(buf, WHAT_LEN, "service %s frontend %s", owner, k);
+	return buf;
+}
+
+static const char *fe_what(const struct lb_fe *fe, char *buf)
+{
+	return what_str(fe->owner ? fe->owner->name : "(none)", &fe->key, buf);
 }
 
 static struct lb_fe *fe_find(struct lb_writer *w, const struct sluice_svc4_key *key)
@@ -279,17 +294,15 @@ static int table_compute(__u32 size, const struct lb_be *bes, size_t n, __u32 *s
 
 /* ---- Backends ---- */
 
-static int backend_write(struct lb_writer *w, const struct lb_fe *fe, const struct lb_be *be)
+static struct sluice_backend4 backend_value(const struct lb_fe *fe, const struct lb_be *be)
 {
-	struct sluice_backend4 v = {
+	return (struct sluice_backend4){
 		.addr = be->b.addr,
 		.port = be->b.port,
 		.proto = be->b.proto,
 		.flags = be->b.flags,
 		.svc_id = fe->id,
 	};
-
-	return bpf_map_update_elem(w->maps.backend_fd, &be->id, &v, BPF_ANY) ? -errno : 0;
 }
 
 static void backend_remove(struct lb_writer *w, const struct lb_be *be)
@@ -309,53 +322,7 @@ static int bes_cmp(const void *a, const void *b)
 	return be_cmp(&((const struct lb_be *)a)->b, &((const struct lb_be *)b)->b);
 }
 
-/*
- * Gives want's backends their ids in c: an existing backend keeps its own
- * (and conntrack entries naming it stay right), a new one gets a fresh id
- * and is written. Both lists are sorted. On failure nothing new is left
- * behind.
- */
-static int backends_assign(struct lb_writer *w, const struct lb_fe *fe,
-			   const struct lb_frontend *want, struct lb_change *c, const char *what)
-{
-	size_t i, j = 0, k;
-	int64_t id;
-	int err = 0;
-
-	for (i = 0; i < c->n; i++) {
-		const struct lb_backend *b = &want->backends[i];
-
-		while (j < fe->n_bes && be_cmp(&fe->bes[j].b, b) < 0)
-			j++;
-		c->bes[i].b = *b;
-		if (j < fe->n_bes && !be_cmp(&fe->bes[j].b, b)) {
-			c->bes[i].id = fe->bes[j].id;
-			if (fe->bes[j].b.flags == b->flags)
-				continue;
-		} else {
-			id = idalloc_get(&w->be_ids);
-			if (id < 0) {
-				err = -E2BIG;
-				break;
-			}
-			c->bes[i].id = (__u32)id;
-			c->fresh[i] = true;
-			w->stats.backends++;
-		}
-		err = backend_write(w, fe, &c->bes[i]);
-		if (err)
-			break;
-	}
-	if (!err)
-		return 0;
-	map_err(SLUICE_STR(SLUICE_MAP_BACKEND4), err, what);
-	for (k = 0; k <= i && k < c->n; k++)
-		if (c->fresh[k])
-			backend_remove(w, &c->bes[k]);
-	return err;
-}
-
-/* Undoes the backends c wrote: no slot in the maps names them. */
+/* Undoes the backends c gave new ids (and may have written): no slot in the maps names them. */
 static void change_undo(struct lb_writer *w, const struct lb_change *c)
 {
 	size_t i;
@@ -365,12 +332,81 @@ static void change_undo(struct lb_writer *w, const struct lb_change *c)
 			backend_remove(w, &c->bes[i]);
 }
 
+/*
+ * Gives want's backends their ids in c: an existing backend keeps its own
+ * (and conntrack entries naming it stay right), a new one gets a fresh id.
+ * Both lists are sorted. Writes nothing: c->put says which to write. On
+ * failure (no id left: the backend map is full) no new id stays taken.
+ */
+static int backends_assign(struct lb_writer *w, const struct lb_fe *fe,
+			   const struct lb_frontend *want, struct lb_change *c)
+{
+	char what[WHAT_LEN];
+	size_t i, j = 0, k;
+	int64_t id;
+
+	for (i = 0; i < c->n; i++) {
+		const struct lb_backend *b = &want->backends[i];
+
+		while (j < fe->n_bes && be_cmp(&fe->bes[j].b, b) < 0)
+			j++;
+		c->bes[i].b = *b;
+		if (j < fe->n_bes && !be_cmp(&fe->bes[j].b, b)) {
+			c->bes[i].id = fe->bes[j].id;
+			c->put[i] = fe->bes[j].b.flags != b->flags;
+			continue;
+		}
+		id = idalloc_get(&w->be_ids);
+		if (id < 0)
+			break;
+		c->bes[i].id = (__u32)id;
+		c->fresh[i] = c->put[i] = true;
+		w->stats.backends++;
+	}
+	if (i == c->n)
+		return 0;
+	map_err(SLUICE_STR(SLUICE_MAP_BACKEND4), -E2BIG, fe_what(fe, what));
+	for (k = 0; k < i; k++) {
+		if (c->fresh[k]) {
+			idalloc_put(&w->be_ids, c->bes[k].id);
+			w->stats.backends--;
+			c->fresh[k] = false;
+		}
+	}
+	return -E2BIG;
+}
+
+/* Writes the backends c puts, now; a failure undoes c's new ones. */
+static int backends_write(struct lb_writer *w, const struct lb_fe *fe, struct lb_change *c)
+{
+	struct sluice_backend4 v;
+	char what[WHAT_LEN];
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < c->n && !err; i++) {
+		if (!c->put[i])
+			continue;
+		v = backend_value(fe, &c->bes[i]);
+		w->stats.backend_writes++;
+		if (bpf_map_update_elem(w->maps.backend_fd, &c->bes[i].id, &v, BPF_ANY))
+			err = -errno;
+	}
+	if (!err)
+		return 0;
+	map_err(SLUICE_STR(SLUICE_MAP_BACKEND4), err, fe_what(fe, what));
+	change_undo(w, c);
+	return err;
+}
+
 static void change_free(struct lb_change *c)
 {
 	free(c->bes);
 	free(c->fresh);
+	free(c->put);
 	c->bes = NULL;
 	c->fresh = NULL;
+	c->put = NULL;
 }
 
 /* Does c give fe the backend ids it has? */
@@ -417,16 +453,17 @@ static void meta_fill(struct sluice_svc_meta *m, const char *ns, const char *nam
 }
 
 /* Writes c's metadata, then its frontend entry, which makes fe visible as c has it. */
-static int fe_publish(struct lb_writer *w, struct lb_fe *fe, const struct lb_change *c,
-		      const char *what)
+static int fe_publish(struct lb_writer *w, struct lb_fe *fe, const struct lb_change *c)
 {
+	char what[WHAT_LEN];
+
 	if ((!fe->in_map || memcmp(&c->meta, &fe->meta, sizeof(c->meta))) &&
 	    bpf_map_update_elem(w->maps.meta_fd, &fe->id, &c->meta, BPF_ANY))
-		return map_err(SLUICE_STR(SLUICE_MAP_SVC_META), -errno, what);
+		return map_err(SLUICE_STR(SLUICE_MAP_SVC_META), -errno, fe_what(fe, what));
 	fe->meta = c->meta;
 	if ((!fe->in_map || memcmp(&c->value, &fe->value, sizeof(c->value))) &&
 	    bpf_map_update_elem(w->maps.svc_fd, &fe->key, &c->value, BPF_ANY))
-		return map_err(SLUICE_STR(SLUICE_MAP_SVC4), -errno, what);
+		return map_err(SLUICE_STR(SLUICE_MAP_SVC4), -errno, fe_what(fe, what));
 	fe->value = c->value;
 	fe->in_map = true;
 	return 0;
@@ -438,16 +475,16 @@ static int fe_publish(struct lb_writer *w, struct lb_fe *fe, const struct lb_cha
  * first (the caller's frontend holds its owner meanwhile).
  */
 static void fe_stage(struct lb_writer *w, struct lb_fe *fe, struct lb_staged *s,
-		     struct lb_change *c, bool created, const char *what)
+		     struct lb_change *c, bool created)
 {
 	if (w->n_staged == w->tables_per_commit)
 		lb_writer_commit(w);
 	s->c = *c;
 	s->slot = w->n_staged;
 	s->created = created;
-	copy_field(s->what, sizeof(s->what), what);
 	c->bes = NULL;
 	c->fresh = NULL;
+	c->put = NULL;
 	fe->staged = s;
 	w->stage_ids[w->n_staged] = fe->id;
 	w->stage_fes[w->n_staged++] = fe;
@@ -469,11 +506,12 @@ static void table_delete(struct lb_writer *w, struct lb_fe *fe)
  * visible. Backends no slot names go last.
  */
 static int fe_apply(struct lb_writer *w, struct lb_fe *fe, bool created, const char *ns,
-		    const char *name, const struct lb_frontend *want, const char *what)
+		    const char *name, const struct lb_frontend *want)
 {
 	struct lb_change c = {
 		.bes = calloc(want->n_backends + 1, sizeof(*c.bes)),
 		.fresh = calloc(want->n_backends + 1, sizeof(*c.fresh)),
+		.put = calloc(want->n_backends + 1, sizeof(*c.put)),
 		.n = want->n_backends,
 		.value = {
 			.id = fe->id,
@@ -483,20 +521,21 @@ static int fe_apply(struct lb_writer *w, struct lb_fe *fe, bool created, const c
 		},
 	};
 	struct lb_staged *staged = NULL;
+	char what[WHAT_LEN];
 	int err;
 
-	if (!c.bes || !c.fresh) {
+	if (!c.bes || !c.fresh || !c.put) {
 		err = -ENOMEM;
 		goto out;
 	}
 	/* Every backend needs a slot (and the count must fit its 16 bits). */
 	if (c.n > w->maglev_size) {
 		pr_err("%s: %zu backends, more than the %u slots of a Maglev table: not programmed "
-		       "(raise --maglev-table-size)", what, c.n, w->maglev_size);
+		       "(raise --maglev-table-size)", fe_what(fe, what), c.n, w->maglev_size);
 		err = -EMSGSIZE;
 		goto out;
 	}
-	err = backends_assign(w, fe, want, &c, what);
+	err = backends_assign(w, fe, want, &c);
 	if (err)
 		goto out;
 	meta_fill(&c.meta, ns, name, want);
@@ -505,11 +544,14 @@ static int fe_apply(struct lb_writer *w, struct lb_fe *fe, bool created, const c
 		err = staged ? 0 : -ENOMEM;
 		if (err)
 			goto undo;
-		fe_stage(w, fe, staged, &c, created, what);
+		fe_stage(w, fe, staged, &c, created);
 		staged = NULL;
 		goto out;
 	}
-	err = fe_publish(w, fe, &c, what);
+	err = backends_write(w, fe, &c);
+	if (err)
+		goto out;
+	err = fe_publish(w, fe, &c);
 	if (err)
 		goto undo;
 	if (!c.n && fe->table_ok)
@@ -566,14 +608,17 @@ static void fe_discard(struct lb_writer *w, struct lb_fe *fe)
 }
 
 static struct lb_fe *fe_new(struct lb_writer *w, const struct sluice_svc4_key *key,
-			    const char *what)
+			    const char *owner)
 {
+	char what[WHAT_LEN];
+
 	struct lb_fe *fe = calloc(1, sizeof(*fe));
 	int64_t id = fe ? idalloc_get(&w->fe_ids) : -ENOMEM;
 
 	if (id < 0) {
 		free(fe);
-		map_err(SLUICE_STR(SLUICE_MAP_SVC4), (int)id == -ENOSPC ? -E2BIG : (int)id, what);
+		map_err(SLUICE_STR(SLUICE_MAP_SVC4), (int)id == -ENOSPC ? -E2BIG : (int)id,
+			what_str(owner, key, what));
 		return NULL;
 	}
 	fe->key = *key;
@@ -594,11 +639,12 @@ static int staged_finish(struct lb_writer *w, struct lb_fe *fe, int err)
 {
 	struct lb_staged *s = fe->staged;
 	struct lb_owner *owner;
+	char what[WHAT_LEN];
 
 	fe->staged = NULL;
 	if (!err) {
 		w->stats.table_swaps++;
-		err = fe_publish(w, fe, &s->c, s->what);
+		err = fe_publish(w, fe, &s->c);
 		/* The table is in: whatever else failed, it names these backends now. */
 		if (!err || !s->created) {
 			fe_adopt(w, fe, &s->c);
@@ -610,7 +656,7 @@ static int staged_finish(struct lb_writer *w, struct lb_fe *fe, int err)
 	}
 	/* A full map has said so already. */
 	if (err != -E2BIG && err != -ENOSPC)
-		pr_err("%s: not programmed: %s", s->what, strerror(-err));
+		pr_err("%s: not programmed: %s", fe_what(fe, what), strerror(-err));
 	change_undo(w, &s->c);
 	if (s->created) {
 		owner = fe->owner;
@@ -637,10 +683,70 @@ static void *compute_range(void *arg)
 	for (i = j->lo; i < j->hi; i++) {
 		const struct lb_change *c = &j->w->stage_fes[i]->staged->c;
 
+		/* A change whose backends could not be written is undone, not balanced. */
+		if (j->errs[i])
+			continue;
 		j->errs[i] = table_compute(j->w->maglev_size, c->bes, c->n,
 					   j->w->stage_slots + i * (size_t)j->w->maglev_size);
 	}
 	return NULL;
+}
+
+/*
+ * The backends the staged changes put, in one batch before any table names
+ * them; errs[i] gets staged change i's first failure.
+ */
+static void stage_write_backends(struct lb_writer *w, int *errs)
+{
+	size_t n = 0, i, b, k = 0, *from;
+	struct sluice_backend4 *vals;
+	char what[WHAT_LEN];
+	int *be_errs;
+	__u32 *ids;
+
+	for (i = 0; i < w->n_staged; i++)
+		for (b = 0; b < w->stage_fes[i]->staged->c.n; b++)
+			n += w->stage_fes[i]->staged->c.put[b];
+	if (!n)
+		return;
+	ids = calloc(n, sizeof(*ids));
+	vals = calloc(n, sizeof(*vals));
+	from = calloc(n, sizeof(*from));
+	be_errs = calloc(n, sizeof(*be_errs));
+	if (!ids || !vals || !from || !be_errs) {
+		for (i = 0; i < w->n_staged; i++)
+			errs[i] = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < w->n_staged; i++) {
+		const struct lb_fe *fe = w->stage_fes[i];
+		const struct lb_change *c = &fe->staged->c;
+
+		for (b = 0; b < c->n; b++) {
+			if (!c->put[b])
+				continue;
+			ids[k] = c->bes[b].id;
+			vals[k] = backend_value(fe, &c->bes[b]);
+			from[k++] = i;
+		}
+	}
+	lb_map_update_all(w->io, w->maps.backend_fd, ids, vals, sizeof(*ids), sizeof(*vals),
+			  (__u32)n, be_errs, &w->stats.backend_writes);
+	for (k = 0; k < n; k++) {
+		if (!be_errs[k] || errs[from[k]])
+			continue;
+		errs[from[k]] = be_errs[k];
+		if (be_errs[k] == -E2BIG || be_errs[k] == -ENOSPC) {
+			map_err(SLUICE_STR(SLUICE_MAP_BACKEND4), be_errs[k],
+				fe_what(w->stage_fes[from[k]], what));
+			w->stats.map_full++;
+		}
+	}
+out:
+	free(ids);
+	free(vals);
+	free(from);
+	free(be_errs);
 }
 
 /* Every staged table into the stage buffer, by as many threads as pay. */
@@ -669,13 +775,15 @@ static void tables_compute(struct lb_writer *w, int *errs)
 }
 
 /*
- * Staged tables, computed and then written in one batch (a run per stretch
- * of tables that could be computed): they replace tables whole, and a
- * packet sees a frontend's old table or its new one, never a mix.
+ * Staged changes: their backends in one batch, then their tables computed
+ * and written in one batch (a run per stretch of changes without a
+ * failure): a table replaces the old one whole, and a packet sees a
+ * frontend's old table or its new one, never a mix.
  */
 int lb_writer_commit(struct lb_writer *w)
 {
 	size_t n = w->n_staged, size = w->maglev_size, i, j;
+	char what[WHAT_LEN];
 	struct lb_fe *fe;
 	int *errs, err = 0, ret;
 
@@ -684,6 +792,7 @@ int lb_writer_commit(struct lb_writer *w)
 	errs = calloc(n, sizeof(*errs));
 	if (!errs)
 		return -ENOMEM;
+	stage_write_backends(w, errs);
 	tables_compute(w, errs);
 	for (i = 0; i < n; i = j) {
 		for (j = i; j < n && !errs[j]; j++)
@@ -699,7 +808,7 @@ int lb_writer_commit(struct lb_writer *w)
 	for (i = 0; i < n; i++) {
 		fe = w->stage_fes[i];
 		if (errs[i] == -E2BIG || errs[i] == -ENOSPC) {
-			map_err(SLUICE_STR(SLUICE_MAP_MAGLEV), errs[i], fe->staged->what);
+			map_err(SLUICE_STR(SLUICE_MAP_MAGLEV), errs[i], fe_what(fe, what));
 			w->stats.map_full++;
 		}
 		ret = staged_finish(w, fe, errs[i]);
@@ -726,16 +835,16 @@ static void commit_before_sync(struct lb_writer *w, const struct lb_owner *owner
 int lb_writer_sync(struct lb_writer *w, const char *ns, const char *name,
 		   const struct lb_frontends *want)
 {
-	char owner_name[OWNER_LEN], what[WHAT_LEN], k[KEY_STR_LEN];
+	char owner_name[OWNER_LEN], what[WHAT_LEN];
 	struct lb_owner *owner, *prev;
 	size_t i;
 	int err;
 
 	snprintf(owner_name, sizeof(owner_name), "%s/%s", ns, name);
-	commit_before_sync(w, owner_get(w, owner_name, false));
 	owner = owner_get(w, owner_name, want->n > 0);
 	if (want->n && !owner)
 		return -ENOMEM;
+	commit_before_sync(w, owner);
 	for (i = 0; owner && i < owner->n; i++)
 		owner->fes[i]->seen = false;
 	for (i = 0; i < want->n; i++) {
@@ -743,16 +852,14 @@ int lb_writer_sync(struct lb_writer *w, const char *ns, const char *name,
 		struct lb_fe *fe = fe_find(w, &d->key);
 		bool created = false;
 
-		key_str(&d->key, k, sizeof(k));
-		snprintf(what, sizeof(what), "service %s frontend %s", owner_name, k);
 		/* The same key twice in one service: the first one stands. */
 		if (fe && fe->staged && fe->owner == owner)
 			continue;
 		if (fe && fe->owner && fe->owner != owner) {
 			/* An owner read back at start that nobody claimed yet may be taken over. */
 			if (fe->claimed) {
-				pr_warn("%s: already held by service %s, left to it", what,
-					fe->owner->name);
+				pr_warn("%s: already held by service %s, left to it",
+					what_str(owner_name, &d->key, what), fe->owner->name);
 				w->stats.conflicts++;
 				continue;
 			}
@@ -761,7 +868,7 @@ int lb_writer_sync(struct lb_writer *w, const char *ns, const char *name,
 			owner_release(w, prev);
 		}
 		if (!fe) {
-			fe = fe_new(w, &d->key, what);
+			fe = fe_new(w, &d->key, owner_name);
 			if (!fe) {
 				w->stats.map_full++;
 				continue;
@@ -775,7 +882,7 @@ int lb_writer_sync(struct lb_writer *w, const char *ns, const char *name,
 			return -ENOMEM;
 		}
 		fe->claimed = fe->seen = true;
-		err = fe_apply(w, fe, created, ns, name, d, what);
+		err = fe_apply(w, fe, created, ns, name, d);
 		if (!err)
 			continue;
 		if (created)
@@ -1037,23 +1144,20 @@ static int table_restage(struct lb_writer *w, struct lb_fe *fe)
 	struct lb_change c = {
 		.bes = calloc(fe->n_bes, sizeof(*c.bes)),
 		.fresh = calloc(fe->n_bes, sizeof(*c.fresh)),
+		.put = calloc(fe->n_bes, sizeof(*c.put)),
 		.n = fe->n_bes,
 		.value = fe->value,
 		.meta = fe->meta,
 	};
 	struct lb_staged *staged = calloc(1, sizeof(*staged));
-	char what[WHAT_LEN], k[KEY_STR_LEN];
 
-	if (!c.bes || !c.fresh || !staged) {
+	if (!c.bes || !c.fresh || !c.put || !staged) {
 		free(staged);
 		change_free(&c);
 		return -ENOMEM;
 	}
 	memcpy(c.bes, fe->bes, fe->n_bes * sizeof(*c.bes));
-	key_str(&fe->key, k, sizeof(k));
-	snprintf(what, sizeof(what), "service %s/%s frontend %s", fe->meta.namespace,
-		 fe->meta.name, k);
-	fe_stage(w, fe, staged, &c, false, what);
+	fe_stage(w, fe, staged, &c, false);
 	return 0;
 }
 

@@ -49,6 +49,7 @@ struct lb_writer_stats {
 	unsigned long conflicts;	/* frontends another service already holds */
 	unsigned long table_swaps;	/* whole Maglev tables put into sluice_maglev */
 	unsigned long maglev_writes;	/* system calls writing tables into sluice_maglev */
+	unsigned long backend_writes;	/* system calls writing sluice_backend4 */
 };
 
 struct lb_fe;
