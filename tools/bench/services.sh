@@ -8,7 +8,9 @@
 #   iptables (legacy) - the same rules through iptables-legacy-restore
 #   nftables          - kube-proxy's nftables-mode table loaded with nft -f
 # It measures (1) the time to program N services x 3 endpoints from empty
-# and to change one service's endpoints, (2) new TCP connections per second
+# and to change one service's endpoints (for sluice both from the manifest
+# files and from the objects the agent holds, its reconciler's own time, as
+# the rule loaders start from finished rules), (2) new TCP connections per second
 # and connect() latency to the last-added ClusterIP at each size, and (3)
 # the memory of sluice's maps per service and endpoint, with the kernel
 # memory of each ruleset beside it. Prints tables with ratios and whether the
@@ -78,6 +80,11 @@ ROUTED_CLIENT_NET=10.244.21
 ROUTED_BACKEND_NET_FIRST=22
 # The sluice node's own address, the source of its host-network client.
 NODE_HOST_IP=10.0.0.1
+# Where each node's agent serves /metrics: its default, inside the node's namespace.
+METRICS_ADDR=127.0.0.1:9964
+# After every frontend is in the maps, how long the agent gets to record the
+# reconcile that wrote them (it observes the duration once the write returns).
+METRICS_SETTLE_S=0.5
 # Rule-based setups, in table order.
 RULE_SETUPS=(iptn iptl nft)
 # sluice's service maps, whose memory is reported.
@@ -95,7 +102,7 @@ check_prereqs() {
 	local tool
 	[[ $(id -u) -eq 0 ]] || fail "the benchmark needs root"
 	[[ -x $SLUICE_BIN/sluice && -x $SLUICE_BIN/sluice-cni ]] || fail "run make first"
-	for tool in iptables-nft-restore iptables-legacy-restore nft bpftool jq cc taskset nsenter; do
+	for tool in iptables-nft-restore iptables-legacy-restore nft bpftool jq cc taskset nsenter curl; do
 		command -v "$tool" >/dev/null || fail "$tool missing: run tools/install-deps.sh"
 	done
 	local prev=1 s
@@ -292,6 +299,23 @@ sluice_program() {
 	rmdir "$stage"
 }
 
+# "seconds count" the agent on node $1 has spent reconciling services, from
+# its /metrics: the work from the objects it holds to its maps, without
+# reading and parsing the files (what the rule loaders' input is ready-made for).
+svc_reconcile_s() {
+	on_node "$1" curl -sf "http://$METRICS_ADDR/metrics" | awk '
+		/^sluice_reconcile_duration_seconds_sum\{kind="service"\}/ {s = $2}
+		/^sluice_reconcile_duration_seconds_count\{kind="service"\}/ {c = $2}
+		END {print s + 0, c + 0}'
+}
+
+# Milliseconds of service reconciling on node $1 since svc_reconcile_s gave $2 ("s c").
+reconcile_ms_since() {
+	sleep "$METRICS_SETTLE_S"
+	awk -v a="$2" -v b="$(svc_reconcile_s "$1")" 'BEGIN {split(a, x, " "); split(b, y, " ");
+		printf "%.2f\n", (y[1] - x[1]) * 1000}'
+}
+
 # Runs a rule kind's loader in the node namespace of setup $2 (e.g. iptn1000)
 # on the rules on stdin; ARGS go to iptables-restore (--noflush).
 rules_loader() {
@@ -392,10 +416,14 @@ rules_update_ms() {
 
 # Median over BENCH_UPDATE_ROUNDS of a setup's update time.
 update_median_ms() {
-	local setup=$1 n=$2 r
+	local setup=$1 n=$2 r rec
 	for ((r = 0; r < BENCH_UPDATE_ROUNDS; r++)); do
 		if [[ $setup == sluice ]]; then
 			sluice_update_ms "s$n" "$n" $((r % 2))
+		elif [[ $setup == sluicemaps ]]; then
+			rec=$(svc_reconcile_s "s$n")
+			sluice_update_ms "s$n" "$n" $((r % 2)) >/dev/null
+			reconcile_ms_since "s$n" "$rec"
 		else
 			rules_update_ms "$setup" "$n" $((r % 2))
 		fi
@@ -413,21 +441,6 @@ sluice_maps_show() {
 	done
 }
 
-# "bytes count" of the Maglev tables (inner maps) a node's sluice_maglev
-# points to: their ids from the outer map (little-endian bytes), their
-# bytes_memlock from the list of every map on the machine.
-maglev_tables_bytes() {
-	bpftool -j map dump pinned "$(pin_root "$1")/maps/sluice_maglev" | jq -r '
-		def byte: ltrimstr("0x") | explode | map(if . >= 97 then . - 87 else . - 48 end)
-			| .[0] * 16 + .[1];
-		.[] | .value | if type == "array" then
-			(map(byte) | .[0] + .[1] * 256 + .[2] * 65536 + .[3] * 16777216) else . end' \
-		>"$E2E_DIR/maglev-ids"
-	bpftool -j map show | jq -r '.[] | "\(.id) \(.bytes_memlock)"' |
-		awk 'NR == FNR {want[$1] = 1; next} ($1 in want) {s += $2; n++}
-		     END {printf "%d %d\n", s, n}' "$E2E_DIR/maglev-ids" -
-}
-
 # ---- the run ----
 
 check_prereqs
@@ -438,7 +451,7 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 SOCKLB_ROOT=$(socket_lb_root 2>"$E2E_DIR/socklb-why")
 build_helpers
 
-declare -A PROG RATE P50 P99 CONNS FAILED UPD MEMKB AGENT_CPU VIP
+declare -A PROG RATE P50 P99 CONNS FAILED UPD MEMKB AGENT_CPU VIP FLUSHES
 LARGEST=${SIZES[-1]}
 SMALLEST=${SIZES[0]}
 
@@ -464,7 +477,11 @@ for n in "${SIZES[@]}"; do
 	# sluice's memory is read exactly from its maps, before and after.
 	[[ $n == "$LARGEST" ]] && sluice_maps_show "$node" >"$E2E_DIR/maps-empty"
 	cpu0=$(agent_cpu_s "$agent")
+	rec=$(svc_reconcile_s "$node")
 	PROG[sluice,$n]=$(sluice_program "$node" "$n")
+	PROG[sluicemaps,$n]=$(reconcile_ms_since "$node" "$rec")
+	FLUSHES[$n]=$(awk -v a="$rec" -v b="$(svc_reconcile_s "$node")" 'BEGIN {split(a, x, " ");
+		split(b, y, " "); print y[2] - x[2]}')
 	AGENT_CPU[$n]=$(awk -v a="$cpu0" -v b="$(agent_cpu_s "$agent")" 'BEGIN {printf "%.2f", b - a}')
 	[[ $n == "$LARGEST" ]] && sluice_maps_show "$node" >"$E2E_DIR/maps-full"
 	for s in "${RULE_SETUPS[@]}"; do
@@ -477,14 +494,13 @@ for n in "${SIZES[@]}"; do
 done
 
 echo "$LARGEST services: ${BENCH_UPDATE_ROUNDS} single-service updates per setup..." >&2
-for s in sluice "${RULE_SETUPS[@]}"; do
+for s in sluice sluicemaps "${RULE_SETUPS[@]}"; do
 	UPD[$s]=$(update_median_ms "$s" "$LARGEST")
 done
 
 echo "Reading sluice's maps and the agent's state..." >&2
 node=s$LARGEST
 agent=$(cat "$E2E_DIR/agent-$node.pid")
-read -r MAGLEV_BYTES MAGLEV_TABLES <<<"$(maglev_tables_bytes "$node")"
 declare -A ENTRIES
 for m in "${LB_MAPS[@]}"; do
 	ENTRIES[$m]=$("$E2E_DIR/bin/mapwait" entries "$(pin_root "$node")/maps/$m")
@@ -537,28 +553,40 @@ print_header() {
 	echo "\"iptables (legacy)\" is iptables-legacy-restore. Rules: kube-proxy's nat-table shapes."
 }
 
+# A programming row: LABEL, then the times of KEY at every size, then its
+# ratio over each of sluice's two measures at the largest size.
+print_prog_row() {
+	local key=$1 label=$2 n line
+	line=$(printf '%-24s' "$label")
+	for n in "${SIZES[@]}"; do line+=$(printf ' %10s' "${PROG[$key,$n]}"); done
+	echo "$line$(printf ' %12s %12s' "$(ratio "${PROG[$key,$LARGEST]}" "${PROG[sluice,$LARGEST]}")" \
+		"$(ratio "${PROG[$key,$LARGEST]}" "${PROG[sluicemaps,$LARGEST]}")")"
+}
+
 print_programming() {
 	local s n line
 	echo
 	echo "(1) Time to program N services x $BACKENDS endpoints from empty, in ms"
-	echo "    sluice: first file moved into the manifest directory -> every frontend in sluice_svc4"
-	echo "    (includes the directory's 100 ms settle delay); rules: the loader process, start to exit."
-	line=$(printf '%-22s' SETUP)
-	for n in "${SIZES[@]}"; do line+=$(printf ' %11s' "$n"); done
-	echo "$line$(printf ' %16s' "x sluice @$LARGEST")"
-	for s in sluice "${RULE_SETUPS[@]}"; do
-		line=$(printf '%-22s' "${SETUP_NAME[$s]/ TC (pod)/}")
-		for n in "${SIZES[@]}"; do line+=$(printf ' %11s' "${PROG[$s,$n]}"); done
-		echo "$line$(printf ' %16s' "$(ratio "${PROG[$s,$LARGEST]}" "${PROG[sluice,$LARGEST]}")")"
-	done
-	echo "    (\"x sluice\": that setup's time over sluice's; above 1, sluice is faster.)"
+	echo "    sluice, files to maps: first file moved into the manifest directory -> every frontend"
+	echo "      in sluice_svc4 (reading and parsing 2N objects, the directory's 100 ms settle delay);"
+	echo "    sluice, objects to maps: the agent's own time reconciling services in that span"
+	echo "      (sluice_reconcile_duration_seconds: Maglev tables, map writes), in ${FLUSHES[$LARGEST]} flush(es) at $LARGEST;"
+	echo "    rules: the loader process, start to exit, from a finished rules file."
+	line=$(printf '%-24s' SETUP)
+	for n in "${SIZES[@]}"; do line+=$(printf ' %10s' "$n"); done
+	echo "$line$(printf ' %12s %12s' "x files@$LARGEST" "x objs@$LARGEST")"
+	print_prog_row sluice "sluice, files to maps"
+	print_prog_row sluicemaps "sluice, objects to maps"
+	for s in "${RULE_SETUPS[@]}"; do print_prog_row "$s" "${SETUP_NAME[$s]}"; done
+	echo "    (\"x files\", \"x objs\": that setup's time over sluice's by each measure; above 1, sluice is faster.)"
 	echo
 	echo "Single-service update at $LARGEST services (one endpoint replaced), median of $BENCH_UPDATE_ROUNDS, in ms"
-	printf '%-22s %11s  %s\n' SETUP ms HOW
-	printf '%-22s %11s  %s\n' sluice "${UPD[sluice]}" "one service's file rewritten (100 ms of it is the settle delay)"
-	printf '%-22s %11s  %s\n' "${SETUP_NAME[iptn]}" "${UPD[iptn]}" "iptables-restore --noflush of its chains"
-	printf '%-22s %11s  %s\n' "${SETUP_NAME[iptl]}" "${UPD[iptl]}" "iptables-legacy-restore --noflush of its chains"
-	printf '%-22s %11s  %s\n' "${SETUP_NAME[nft]}" "${UPD[nft]}" "nft -f: endpoint chain added, service chain refilled, old one deleted"
+	printf '%-24s %10s  %s\n' SETUP ms HOW
+	printf '%-24s %10s  %s\n' "sluice, files to maps" "${UPD[sluice]}" "one service's file rewritten, until the old backend is gone (100 ms settle delay)"
+	printf '%-24s %10s  %s\n' "sluice, objects to maps" "${UPD[sluicemaps]}" "the agent's reconcile of that change"
+	printf '%-24s %10s  %s\n' "${SETUP_NAME[iptn]}" "${UPD[iptn]}" "iptables-restore --noflush of its chains"
+	printf '%-24s %10s  %s\n' "${SETUP_NAME[iptl]}" "${UPD[iptl]}" "iptables-legacy-restore --noflush of its chains"
+	printf '%-24s %10s  %s\n' "${SETUP_NAME[nft]}" "${UPD[nft]}" "nft -f: endpoint chain added, service chain refilled, old one deleted"
 }
 
 # The baseline a setup's rows are read against: the same path without translation.
@@ -628,15 +656,13 @@ print_memory() {
 			"$(map_field "$full" "$m" 5)" "$(map_field "$full" "$m" 3)" "${ENTRIES[$m]}" \
 			$(($(map_field "$empty" "$m" 4) / 1024)) $(($(map_field "$full" "$m" 4) / 1024))
 	done
-	printf '    %-17s %-14s %5s %8s %9s %12d %12d\n' "Maglev tables" "array" - - "$MAGLEV_TABLES" 0 \
-		$((MAGLEV_BYTES / 1024))
-	# What grows with services: entries of maps that are not preallocated, and the tables.
-	grown=$(($(lb_maps_bytes "$full") - $(lb_maps_bytes "$empty") + MAGLEV_BYTES))
-	total=$(($(lb_maps_bytes "$full") + MAGLEV_BYTES))
-	echo "    per service, allocated as it is added: $((grown / LARGEST)) B (its Maglev table of" \
-		"$((MAGLEV_BYTES / MAGLEV_TABLES)) B and its sluice_svc_meta entry),"
-	echo "      plus preallocated slots: sluice_svc4 $(slot_bytes "$full" sluice_svc4) B," \
-		"sluice_maglev $(slot_bytes "$full" sluice_maglev) B"
+	# What grows with services: entries of maps that are not preallocated.
+	grown=$(($(lb_maps_bytes "$full") - $(lb_maps_bytes "$empty")))
+	total=$(lb_maps_bytes "$full")
+	echo "    per service, allocated as it is added: $((grown / LARGEST)) B (its Maglev table in sluice_maglev," \
+		"$((($(map_field "$full" sluice_maglev 4) - $(map_field "$empty" sluice_maglev 4)) / LARGEST)) B,"
+	echo "      and its sluice_svc_meta entry), plus a preallocated sluice_svc4 slot of" \
+		"$(slot_bytes "$full" sluice_svc4) B"
 	echo "    per endpoint: nothing allocated; one preallocated sluice_backend4 slot of" \
 		"$(slot_bytes "$full" sluice_backend4) B"
 	echo "    preallocated at agent start, whatever the services: $(($(lb_maps_bytes "$empty") / 1024)) KiB;" \
@@ -664,7 +690,7 @@ aim_ratio() {
 }
 
 print_aims() {
-	local l=$LARGEST s r
+	local l=$LARGEST s r m
 	echo
 	echo "Aims (from the issue)"
 	for s in iptn iptl; do
@@ -676,9 +702,12 @@ print_aims() {
 		"${RATE[sluice,$SMALLEST]} = $(awk -v a="${RATE[sluice,$l]}" -v b="${RATE[sluice,$SMALLEST]}" \
 			'BEGIN {printf "%+.1f%%", (a / b - 1) * 100}'): $(met "${RATE[sluice,$l]} >= 0.9 * ${RATE[sluice,$SMALLEST]}")"
 	for s in iptn iptl; do
-		r=$(aim_ratio "${PROG[sluice,$l]}" "${PROG[$s,$l]}" 1)
-		echo "  programming $l services >= 20x faster than ${SETUP_NAME[$s]}: ${PROG[sluice,$l]} ms vs" \
-			"${PROG[$s,$l]} ms = ${r}x as fast: $(met "$r >= 20")"
+		for m in sluice sluicemaps; do
+			r=$(aim_ratio "${PROG[$m,$l]}" "${PROG[$s,$l]}" 1)
+			echo "  programming $l services >= 20x faster than ${SETUP_NAME[$s]}, sluice" \
+				"$([[ $m == sluice ]] && echo "files" || echo "objects") to maps: ${PROG[$m,$l]} ms vs" \
+				"${PROG[$s,$l]} ms = ${r}x as fast: $(met "$r >= 20")"
+		done
 	done
 }
 

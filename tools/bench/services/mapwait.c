@@ -27,14 +27,21 @@
 
 /* Short against the figures measured (tens of ms and up), cheap in CPU. */
 #define POLL_US 2000
-/* Entries fetched per batch call. */
+/* Entries fetched per batch call, at most; and the most bytes of values one call fetches. */
 #define BATCH 4096
+#define BATCH_VALUE_BYTES (16 << 20)
 #define US_PER_S 1000000ULL
 #define NS_PER_US 1000ULL
 
 struct scan {
 	size_t entries;
 	bool has_new, has_old;
+};
+
+/* Room for one batch of a map's keys and values. */
+struct batch_buf {
+	char *keys, *vals;
+	__u32 n;		/* entries per batch call */
 };
 
 static uint64_t now_us(void)
@@ -46,10 +53,9 @@ static uint64_t now_us(void)
 }
 
 /* Reads every entry; values whose first 4 bytes are new_ip or old_ip are noted. */
-static int scan_map(int fd, const struct bpf_map_info *info, uint32_t new_ip, uint32_t old_ip,
-		    struct scan *s)
+static int scan_map(int fd, const struct bpf_map_info *info, const struct batch_buf *b,
+		    uint32_t new_ip, uint32_t old_ip, struct scan *s)
 {
-	static char keys[BATCH * 64], vals[BATCH * 512];
 	uint64_t in = 0, out = 0;
 	void *in_p = NULL;
 	__u32 n, i;
@@ -57,14 +63,14 @@ static int scan_map(int fd, const struct bpf_map_info *info, uint32_t new_ip, ui
 
 	memset(s, 0, sizeof(*s));
 	do {
-		n = BATCH;
-		err = bpf_map_lookup_batch(fd, in_p, &out, keys, vals, &n, NULL);
+		n = b->n;
+		err = bpf_map_lookup_batch(fd, in_p, &out, b->keys, b->vals, &n, NULL);
 		if (err && errno != ENOENT)
 			return -errno;
 		for (i = 0; i < n; i++) {
 			uint32_t a;
 
-			memcpy(&a, vals + (size_t)i * info->value_size, sizeof(a));
+			memcpy(&a, b->vals + (size_t)i * info->value_size, sizeof(a));
 			s->has_new |= a == new_ip;
 			s->has_old |= a == old_ip;
 		}
@@ -78,6 +84,7 @@ static int scan_map(int fd, const struct bpf_map_info *info, uint32_t new_ip, ui
 int main(int argc, char **argv)
 {
 	struct bpf_map_info info = { 0 };
+	struct batch_buf b;
 	__u32 len = sizeof(info);
 	uint32_t new_ip = 0, old_ip = 0;
 	uint64_t start, deadline;
@@ -100,13 +107,21 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	fd = bpf_obj_get(argv[2]);
-	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) || info.key_size > 64 ||
-	    info.value_size > 512 || info.value_size < sizeof(uint32_t)) {
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    info.value_size < sizeof(uint32_t) || info.value_size > BATCH_VALUE_BYTES) {
 		fprintf(stderr, "mapwait: %s: cannot open or unsupported layout\n", argv[2]);
 		return 1;
 	}
+	b.n = BATCH_VALUE_BYTES / info.value_size < BATCH ? BATCH_VALUE_BYTES / info.value_size :
+							      BATCH;
+	b.keys = malloc((size_t)b.n * info.key_size);
+	b.vals = malloc((size_t)b.n * info.value_size);
+	if (!b.keys || !b.vals) {
+		fprintf(stderr, "mapwait: out of memory\n");
+		return 1;
+	}
 	if (entries) {
-		if (scan_map(fd, &info, 0, 0, &s)) {
+		if (scan_map(fd, &info, &b, 0, 0, &s)) {
 			fprintf(stderr, "mapwait: %s: %s\n", argv[2], strerror(errno));
 			return 1;
 		}
@@ -118,7 +133,7 @@ int main(int argc, char **argv)
 	start = strtoull(argv[argc - 2], NULL, 10);
 	deadline = now_us() + strtoull(argv[argc - 1], NULL, 10) * 1000;
 	for (;;) {
-		if (scan_map(fd, &info, new_ip, old_ip, &s)) {
+		if (scan_map(fd, &info, &b, new_ip, old_ip, &s)) {
 			fprintf(stderr, "mapwait: %s: %s\n", argv[2], strerror(errno));
 			return 1;
 		}
