@@ -1024,6 +1024,35 @@ Test(lb_writer, missing_tables_come_back_at_open)
 }
 
 /*
+ * A second skeleton as the loader makes it after sluice_maglev changed: the
+ * suite's service maps, and a new, empty sluice_maglev of tables of size
+ * slots, room for max of them.
+ */
+static struct tc_pod *skel_with_new_tables(__u32 size, __u32 max)
+{
+	struct tc_pod *other = tc_pod__open();
+	int err;
+
+	cr_assert_not_null(other, "setup: tc_pod__open: %s", strerror(errno));
+	other->rodata->cfg_maglev_size = size;
+	err = bpf_map__set_value_size(other->maps.sluice_maglev, size * sizeof(__u32));
+	if (!err)
+		err = bpf_map__set_max_entries(other->maps.sluice_maglev, max);
+	if (!err)
+		err = bpf_map__reuse_fd(other->maps.sluice_svc4, tw_maps.svc_fd);
+	if (!err)
+		err = bpf_map__reuse_fd(other->maps.sluice_svc_meta, tw_maps.meta_fd);
+	if (!err)
+		err = bpf_map__reuse_fd(other->maps.sluice_backend4, tw_maps.backend_fd);
+	if (!err)
+		err = tc_pod__load(other);
+	if (err)
+		tc_pod__destroy(other);
+	cr_assert_eq(err, 0, "setup: load with a new sluice_maglev: %s", strerror(-err));
+	return other;
+}
+
+/*
  * Another --maglev-table-size: the loader gives sluice_maglev values of the
  * new size (a new map) beside the service maps it keeps. A writer of the
  * new size refuses the old map and fills the new one at open.
@@ -1039,24 +1068,7 @@ Test(lb_writer, other_table_size_fills_the_new_map_at_open)
 	int err;
 
 
-	other = tc_pod__open();
-	cr_assert_not_null(other, "setup: tc_pod__open: %s", strerror(errno));
-	other->rodata->cfg_maglev_size = OTHER_TABLE_SIZE;
-	err = bpf_map__set_value_size(other->maps.sluice_maglev,
-				      OTHER_TABLE_SIZE * sizeof(__u32));
-	if (!err)
-		err = bpf_map__reuse_fd(other->maps.sluice_svc4, tw_maps.svc_fd);
-	if (!err)
-		err = bpf_map__reuse_fd(other->maps.sluice_svc_meta, tw_maps.meta_fd);
-	if (!err)
-		err = bpf_map__reuse_fd(other->maps.sluice_backend4, tw_maps.backend_fd);
-	if (!err)
-		err = tc_pod__load(other);
-	if (err)
-		tc_pod__destroy(other);
-	cr_assert_eq(err, 0, "setup: load with %u-slot tables: %s", OTHER_TABLE_SIZE,
-		     strerror(-err));
-
+	other = skel_with_new_tables(OTHER_TABLE_SIZE, SLUICE_FRONTEND_MAX);
 	err = lb_writer_open(&tw, &tw_maps, OTHER_TABLE_SIZE);
 	cr_expect_eq(err, -EINVAL, "old map, new size: refused, got %s", strerror(-err));
 	tw_maps.maglev_fd = bpf_map__fd(other->maps.sluice_maglev);
@@ -1474,6 +1486,42 @@ Test(lb_writer, partly_fitting_service_is_removed_whole, .init = setup_small)
 	cr_expect_eq(map_count(tw_maps.backend_fd, sizeof(__u32)), 3,
 		     "remove api: web's three backends remain");
 	expect_programmed("web", &web->items[0], "remove api: web untouched");
+}
+
+/*
+ * A rebuilt sluice_maglev too small for every table: the writer still opens
+ * (services without a table are logged and counted, the rest work) and
+ * keeps every frontend, so a larger map at the next start restores them.
+ */
+Test(lb_writer, tables_that_do_not_fit_at_open_do_not_stop_it)
+{
+	struct lb_frontends *f = fes_new(3);
+	struct sluice_svc_value v;
+	struct tc_pod *other;
+	size_t i;
+	int err;
+
+	fe_set(f, 0, WEB_IP, HTTP_PORT, SLUICE_SCOPE_INTERNAL, 0x7);
+	fe_set(f, 1, API_IP, HTTP_PORT, SLUICE_SCOPE_INTERNAL, 0x3);
+	fe_set(f, 2, DB_IP, HTTP_PORT, SLUICE_SCOPE_INTERNAL, 0x1);
+	sync_ok("shop", f, "before restart");
+	writer_close();
+	other = skel_with_new_tables(TABLE_SIZE, SMALL_TABLE_MAX);
+	tw_maps.maglev_fd = bpf_map__fd(other->maps.sluice_maglev);
+	err = lb_writer_open(&tw, &tw_maps, TABLE_SIZE);
+	if (!err) {
+		tw_open = true;
+		cr_expect_eq(tw.stats.table_swaps, SMALL_TABLE_MAX, "open: the tables that fit");
+		cr_expect_eq(tw.stats.map_full, 3 - SMALL_TABLE_MAX, "open: the rest counted");
+		cr_expect_eq(tw.stats.frontends, 3, "open: every frontend kept");
+		cr_expect_eq(tables_held(), SMALL_TABLE_MAX, "open: the map is full");
+		for (i = 0; i < 3; i++)
+			cr_expect(svc_get(&f->items[i].key, &v), "open: frontend %zu kept", i);
+		writer_close();
+	}
+	tc_pod__destroy(other);
+	maps_from_skel();
+	cr_assert_eq(err, 0, "open with a full sluice_maglev: %s", strerror(-err));
 }
 
 /*

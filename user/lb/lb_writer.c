@@ -1182,19 +1182,23 @@ static void restage_visit(const void *node, VISIT which, void *arg)
  * Frontends with backends but no table (sluice_maglev was rebuilt for a new
  * layout or table size, or a crash came between a frontend and its table)
  * get theirs at once, before any source has synced: their services keep
- * working through the restart.
+ * working through the restart. One that cannot get it (a full map) is
+ * logged and stays as it is; the first sync tries it again.
  */
-static int restore_tables(struct lb_writer *w)
+static void restore_tables(struct lb_writer *w)
 {
 	struct restage_ctx c = { .w = w };
 	int err;
 
 	twalk_r(w->by_key, restage_visit, &c);
-	err = c.err ? c.err : lb_writer_commit(w);
-	if (c.n)
-		pr_info("service maps: %zu frontends without a Maglev table got theirs again%s%s",
-			c.n, err ? ": " : "", err ? strerror(-err) : "");
-	return err;
+	err = lb_writer_commit(w);
+	if (!err)
+		err = c.err;
+	if (c.n && !err)
+		pr_info("service maps: %zu frontends without a Maglev table got theirs again", c.n);
+	else if (c.n)
+		pr_err("service maps: %zu frontends had no Maglev table; giving them theirs "
+		       "again failed for some: %s", c.n, strerror(-err));
 }
 
 /* Threads for computing tables: the CPUs this process may run on, up to the cap. */
@@ -1261,7 +1265,7 @@ int lb_writer_open(struct lb_writer *w, const struct lb_maps *maps, __u32 maglev
 		err = load_tables(w, by_id, fe_max);
 	if (!err) {
 		twalk_r(w->by_key, sort_visit, NULL);
-		err = restore_tables(w);
+		restore_tables(w);
 	}
 out:
 	free(by_id);
