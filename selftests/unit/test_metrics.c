@@ -395,15 +395,22 @@ Test(metrics, healthz_answers)
 {
 	struct metrics_snapshot s = { .ready = false, .why = "waiting for the manifest directory" };
 
-	cr_expect_eq(metrics_healthz(&s, 0, "", &b), 503, "not ready before the first sync");
+	cr_expect_eq(metrics_healthz(&s, 0, 0, "", &b), 503, "not ready before the first sync");
 	cr_expect_str_eq(text(), "not ready: waiting for the manifest directory\n");
 	prom_buf_free(&b);
 	s.ready = true;
-	cr_expect_eq(metrics_healthz(&s, -ENOENT, "/sys/fs/bpf/x/maps/sluice_ct4: gone", &b), 503,
+	cr_expect_eq(metrics_healthz(&s, 0, -ENOENT, "/sys/fs/bpf/x/maps/sluice_ct4: gone", &b), 503,
 		     "a missing pin");
 	cr_expect_str_eq(text(), "not ready: /sys/fs/bpf/x/maps/sluice_ct4: gone\n");
 	prom_buf_free(&b);
-	cr_expect_eq(metrics_healthz(&s, 0, "", &b), 200, "ready");
+	cr_expect_eq(metrics_healthz(&s, METRICS_LOOP_STALL_S + 1, 0, "", &b), 503,
+		     "the loop published nothing for over a minute");
+	cr_expect_str_eq(text(), "not live: the agent's loop has not run for 61 s\n");
+	prom_buf_free(&b);
+	cr_expect_eq(metrics_healthz(&s, METRICS_LOOP_STALL_S - 1, 0, "", &b), 200,
+		     "a long pass, not yet a hang");
+	prom_buf_free(&b);
+	cr_expect_eq(metrics_healthz(&s, 0, 0, "", &b), 200, "ready");
 	cr_expect_str_eq(text(), "ok\n");
 }
 

@@ -486,11 +486,15 @@ int metrics_render(struct prom_buf *b, const struct metrics_snapshot *s,
 	return b->failed ? -ENOMEM : 0;
 }
 
-int metrics_healthz(const struct metrics_snapshot *s, int pins_err, const char *pins_why,
-		    struct prom_buf *body)
+int metrics_healthz(const struct metrics_snapshot *s, double age_s, int pins_err,
+		    const char *pins_why, struct prom_buf *body)
 {
 	if (!s->ready) {
 		prom_printf(body, "not ready: %s\n", s->why[0] ? s->why : "starting");
+		return MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+	if (age_s > METRICS_LOOP_STALL_S) {
+		prom_printf(body, "not live: the agent's loop has not run for %.0f s\n", age_s);
 		return MHD_HTTP_SERVICE_UNAVAILABLE;
 	}
 	if (pins_err) {
@@ -757,12 +761,22 @@ void metrics_read_datapath(const struct sluice_pins *pins, struct metrics_datapa
 
 /* The daemon's side */
 
-static double realtime_s(void)
+static double clock_s(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(clock, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double realtime_s(void)
+{
+	return clock_s(CLOCK_REALTIME);
+}
+
+static double monotonic_s(void)
+{
+	return clock_s(CLOCK_MONOTONIC);
 }
 
 void metrics_snapshot_caches(struct metrics_snapshot *s, const struct services *svc,
@@ -844,6 +858,7 @@ struct metrics_server {
 	const struct sluice_pins *pins;
 	pthread_mutex_t lock;
 	struct metrics_snapshot snap;	/* under lock */
+	double published_at;		/* CLOCK_MONOTONIC seconds of snap; under lock */
 };
 
 __attribute__((format(printf, 2, 0)))
@@ -897,6 +912,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 	struct prom_buf body = { 0 };
 	char why[512] = "";
 	int pins_err = 0, status;
+	double age;
 
 	(void)version;
 	(void)upload_data;
@@ -912,11 +928,12 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 	}
 	pthread_mutex_lock(&m->lock);
 	snap = m->snap;
+	age = monotonic_s() - m->published_at;
 	pthread_mutex_unlock(&m->lock);
 	if (healthz) {
 		if (snap.ready)
 			pins_err = agent_ready(m->pins, false, why, sizeof(why));
-		status = metrics_healthz(&snap, pins_err, why, &body);
+		status = metrics_healthz(&snap, age, pins_err, why, &body);
 		return respond(c, (unsigned int)status, &body, TEXT_PLAIN, false);
 	}
 	metrics_read_datapath(m->pins, &dp);
@@ -981,6 +998,7 @@ void metrics_publish(struct metrics_server *m, const struct metrics_snapshot *s)
 		return;
 	pthread_mutex_lock(&m->lock);
 	m->snap = *s;
+	m->published_at = monotonic_s();
 	pthread_mutex_unlock(&m->lock);
 }
 

@@ -53,6 +53,14 @@
 #define METRICS_MAP_COUNT_S 10
 /* A map at or above this fill (percent) gets `sluice status`'s warning. */
 #define METRICS_FILL_WARN_PCT 90
+/*
+ * /healthz fails when the agent's loop has published nothing for this long.
+ * It publishes before every wait, and waits 5 s at most (the endpoint
+ * sync); a full resync of 10,000 services takes about a second, so a
+ * minute without a pass means the loop hangs, and the liveness probe
+ * should restart the agent.
+ */
+#define METRICS_LOOP_STALL_S 60
 
 /* --metrics-address: where to listen, or off. */
 struct metrics_addr {
@@ -160,11 +168,12 @@ struct metrics_datapath {
 int metrics_render(struct prom_buf *b, const struct metrics_snapshot *s,
 		   const struct metrics_datapath *dp);
 /*
- * The /healthz answer: 200 "ok" when the snapshot is ready and the pins are
+ * The /healthz answer: 200 "ok" when the snapshot is ready, the loop
+ * published it less than METRICS_LOOP_STALL_S ago (age_s) and the pins are
  * in place (pins_err 0), else 503 with why.
  */
-int metrics_healthz(const struct metrics_snapshot *s, int pins_err, const char *pins_why,
-		    struct prom_buf *body);
+int metrics_healthz(const struct metrics_snapshot *s, double age_s, int pins_err,
+		    const char *pins_why, struct prom_buf *body);
 
 /*
  * Reads a map's type and capacity, and with count also its entries: by
