@@ -108,6 +108,28 @@ static int read_map(int fd, const struct row_layout *l, void **rows, size_t *n)
 	return 0;
 }
 
+/* The first of frontend id's backends in bes (sorted by frontend id), or n_bes. */
+static size_t first_backend(const struct backend_row *bes, size_t n_bes, __u32 id)
+{
+	size_t lo = 0, hi = n_bes, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (bes[mid].b.svc_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static const char *kind_name(const struct frontend_row *f)
+{
+	if (!f->has_meta || f->meta.kind >= sizeof(kind_names) / sizeof(kind_names[0]))
+		return "?";
+	return kind_names[f->meta.kind];
+}
+
 static cJSON *backend_json(const struct backend_row *r)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -138,8 +160,7 @@ static cJSON *frontend_json(const struct frontend_row *f, const struct backend_r
 	cJSON_AddStringToObject(o, "scope",
 				f->key.scope == SLUICE_SCOPE_EXTERNAL ? "external" : "internal");
 	if (f->has_meta) {
-		cJSON_AddStringToObject(o, "kind", f->meta.kind < sizeof(kind_names) /
-					sizeof(kind_names[0]) ? kind_names[f->meta.kind] : "?");
+		cJSON_AddStringToObject(o, "kind", kind_name(f));
 		cJSON_AddStringToObject(o, "namespace", f->meta.namespace);
 		cJSON_AddStringToObject(o, "name", f->meta.name);
 		cJSON_AddStringToObject(o, "port_name", f->meta.port_name);
@@ -148,9 +169,8 @@ static cJSON *frontend_json(const struct frontend_row *f, const struct backend_r
 	if (f->v.flags & SLUICE_SVC_F_AFFINITY)
 		cJSON_AddNumberToObject(o, "affinity_timeout", f->v.affinity_timeout);
 	arr = cJSON_AddArrayToObject(o, "backends");
-	for (i = 0; i < n_bes; i++)
-		if (bes[i].b.svc_id == f->v.id)
-			cJSON_AddItemToArray(arr, backend_json(&bes[i]));
+	for (i = first_backend(bes, n_bes, f->v.id); i < n_bes && bes[i].b.svc_id == f->v.id; i++)
+		cJSON_AddItemToArray(arr, backend_json(&bes[i]));
 	return o;
 }
 
@@ -166,11 +186,8 @@ static void frontend_print(const struct frontend_row *f, const struct backend_ro
 		 f->meta.port_name[0] ? f->meta.port_name : "-");
 	printf("%-6u %-24s %-9s %-12s %-32s", f->v.id, fe,
 	       f->key.scope == SLUICE_SCOPE_EXTERNAL ? "external" : "internal",
-	       f->has_meta && f->meta.kind < 4 ? kind_names[f->meta.kind] : "?",
-	       f->has_meta ? svc : "?");
-	for (i = 0; i < n_bes; i++) {
-		if (bes[i].b.svc_id != f->v.id)
-			continue;
+	       kind_name(f), f->has_meta ? svc : "?");
+	for (i = first_backend(bes, n_bes, f->v.id); i < n_bes && bes[i].b.svc_id == f->v.id; i++) {
 		inet_ntop(AF_INET, &bes[i].b.addr, a, sizeof(a));
 		printf("%s%s:%u%s", shown++ ? ", " : " ", a, ntohs(bes[i].b.port),
 		       bes[i].b.flags & SLUICE_BACKEND_F_TERMINATING ? " (terminating)" : "");
