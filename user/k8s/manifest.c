@@ -45,7 +45,8 @@ struct mobj {
 	const char *ns;		/* in obj; "" for cluster-scoped kinds */
 	const char *name;	/* in obj */
 	cJSON *obj;
-	bool won;		/* a file's object the sink holds a copy of, unchanged since */
+	bool won;		/* in a file: the winner the sink's entry borrows */
+	bool owned;		/* in the sink's entries: its file let go of obj, the entry frees it */
 };
 
 struct mfile {
@@ -64,7 +65,7 @@ struct manifest_source {
 	bool watching;		/* false once the directory is gone */
 	struct mfile *files;	/* sorted by name: later files win */
 	size_t n_files;
-	struct mobj *delivered;	/* what the sink holds, by identity; copies */
+	struct mobj *delivered;	/* what the sink holds, by identity: the winners, borrowed */
 	size_t n_delivered;
 	char **pending;		/* names to read when the directory settles */
 	size_t n_pending;
@@ -125,6 +126,32 @@ static void free_objs(struct mobj *objs, size_t n)
 {
 	while (n--)
 		cJSON_Delete(objs[n].obj);
+	free(objs);
+}
+
+static int cmp_identity_v(const void *a, const void *b)
+{
+	return cmp_identity(a, b);
+}
+
+/*
+ * Frees a file's objects but the winners the sink's entries borrow: those
+ * entries own them from now on (the sink must still be told of their next
+ * change or deletion, and DELETED carries the last state).
+ */
+static void release_objs(struct manifest_source *src, struct mobj *objs, size_t n)
+{
+	struct mobj *d;
+
+	while (n--) {
+		d = objs[n].won && src->n_delivered ?
+			    bsearch(&objs[n], src->delivered, src->n_delivered,
+				    sizeof(*src->delivered), cmp_identity_v) : NULL;
+		if (d && d->obj == objs[n].obj)
+			d->owned = true;
+		else
+			cJSON_Delete(objs[n].obj);
+	}
 	free(objs);
 }
 
@@ -306,7 +333,7 @@ static void keep(struct collect *c, enum k8s_kind kind, cJSON *v)
 	o = &c->objs[c->n++];
 	o->kind = kind;
 	o->obj = v;
-	o->won = false;
+	o->won = o->owned = false;
 	identify(o);
 }
 
@@ -420,7 +447,7 @@ static struct mfile *find_file(const struct manifest_source *src, const char *na
 static void drop_file(struct manifest_source *src, struct mfile *f)
 {
 	pr_info("%s/%s is gone: its %zu objects go too", src->dir, f->name, f->n_objs);
-	free_objs(f->objs, f->n_objs);
+	release_objs(src, f->objs, f->n_objs);
 	f->objs = NULL;
 	f->n_objs = 0;
 	f->gone = true;
@@ -480,7 +507,7 @@ static bool reload(struct manifest_source *src, struct mfile *f, const char *nam
 		return false;
 	}
 	pr_debug("%s/%s: %zu objects", src->dir, name, c.n);
-	free_objs(f->objs, f->n_objs);
+	release_objs(src, f->objs, f->n_objs);
 	f->objs = c.objs;
 	f->n_objs = c.n;
 	f->fresh = true;
@@ -523,16 +550,17 @@ static size_t winner(const struct manifest_source *src, const struct candidate *
 	return last;
 }
 
-static bool copy_obj(struct mobj *dst, const struct mobj *o)
+/* The sink's entry for a file's winner: the same object, borrowed. */
+static struct mobj borrow(const struct mobj *o)
 {
-	dst->kind = o->kind;
-	dst->obj = cJSON_Duplicate(o->obj, true);
-	if (!dst->obj) {
-		pr_err(ID_FMT ": out of memory, not delivered", ID_ARGS(o));
-		return false;
-	}
-	identify(dst);
-	return true;
+	return (struct mobj){ .kind = o->kind, .ns = o->ns, .name = o->name, .obj = o->obj };
+}
+
+/* The sink's entry old is replaced: the object goes with it if the entry owns it. */
+static void let_go(struct mobj *old)
+{
+	if (old->owned)
+		cJSON_Delete(old->obj);
 }
 
 static void emit(const struct manifest_source *src, enum k8s_event_type type,
@@ -547,7 +575,6 @@ static void deliver(struct manifest_source *src)
 	struct candidate *cands;
 	struct mobj *next, *old;
 	size_t total = 0, i, j = 0, k = 0, last = 0, f, o;
-	bool held;
 	int c;
 
 	for (f = 0; f < src->n_files; f++)
@@ -573,33 +600,27 @@ static void deliver(struct manifest_source *src)
 			c = old ? cmp_identity(cands[last].o, old) : -1;
 		if (c > 0) {
 			emit(src, K8S_EVENT_DELETED, old);
-			cJSON_Delete(old->obj);
+			let_go(old);
 			j++;
 			continue;
 		}
-		held = false;
 		if (c < 0) {
-			held = copy_obj(&next[k], cands[last].o);
-			if (held)
-				emit(src, K8S_EVENT_ADDED, &next[k++]);
-		} else if (cands[last].o->won || cJSON_Compare(cands[last].o->obj, old->obj, true)) {
-			held = true;
+			next[k] = borrow(cands[last].o);
+			emit(src, K8S_EVENT_ADDED, &next[k++]);
+		} else if (cands[last].o->won) {
 			next[k++] = *old;
 			j++;
 		} else {
-			held = copy_obj(&next[k], cands[last].o);
-			if (held) {
-				emit(src, K8S_EVENT_MODIFIED, &next[k++]);
-				cJSON_Delete(old->obj);
-			} else {
-				next[k++] = *old;
-			}
+			next[k] = borrow(cands[last].o);
+			if (!cJSON_Compare(cands[last].o->obj, old->obj, true))
+				emit(src, K8S_EVENT_MODIFIED, &next[k]);
+			let_go(old);
+			k++;
 			j++;
 		}
-		/* Only the winner's object can be known to match the sink's copy next time. */
 		for (; i < last; i++)
 			cands[i].o->won = false;
-		cands[last].o->won = held;
+		cands[last].o->won = true;
 		i = last + 1;
 		if (i < total)
 			last = winner(src, cands, total, i);
@@ -879,7 +900,9 @@ void manifest_source_close(struct manifest_source *src)
 		free_objs(src->files[i].objs, src->files[i].n_objs);
 	}
 	free(src->files);
-	free_objs(src->delivered, src->n_delivered);
+	for (i = 0; i < src->n_delivered; i++)
+		let_go(&src->delivered[i]);
+	free(src->delivered);
 	clear_pending(src);
 	free(src->pending);
 	if (src->epfd >= 0)
