@@ -10,6 +10,7 @@
  * lb_frontends_build() would give it: backends sorted, one frontend per key.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,9 +64,8 @@
 #define OVERSIZED_NET 0x0af50000
 /* Services of the many-services tests (one frontend each), and those of a smaller batch. */
 #define MANY_SERVICES 200
-/* Services of the threaded-commit test: a table computing thread's worth for each of four. */
+/* Services of the threaded-commit test: tables enough to keep every helper busy. */
 #define PARALLEL_SERVICES 1100
-#define PARALLEL_WORKERS 4
 #define SMALL_BATCH 64
 /* Service i's cluster IP is MANY_NET + i (10.96.16.0/20, host order). */
 #define MANY_NET 0x0a601000
@@ -812,10 +812,11 @@ Test(lb_writer, many_removed_frontends_leave_no_table)
 }
 
 /*
- * A commit of many tables computes them on several threads; each table is
- * still its own frontend's: its slots name that frontend's backends only,
- * in equal shares. (Checked from the table outwards: a full walk of the
- * backend map per frontend would take minutes here.)
+ * Many tables are computed by the writer's helper threads (one per CPU
+ * beyond the first, up to 3) while it stages more; each table is still its
+ * own frontend's: its slots name that frontend's backends only, in equal
+ * shares. (Checked from the table outwards: a full walk of the backend map
+ * per frontend would take minutes here.)
  */
 Test(lb_writer, large_commit_computes_tables_on_threads)
 {
@@ -823,11 +824,13 @@ Test(lb_writer, large_commit_computes_tables_on_threads)
 	struct sluice_backend4 be;
 	struct sluice_svc_value v;
 	__u32 ids[BES_MAX];
+	cpu_set_t cpus;
 	size_t i, n, b;
 	__u32 k;
 	int err;
 
-	tw.workers = PARALLEL_WORKERS;
+	if (!sched_getaffinity(0, sizeof(cpus), &cpus) && CPU_COUNT(&cpus) > 1)
+		cr_expect_gt(work_pool_helpers(tw.pool), 0, "a helper thread per further CPU");
 	many_sync(PARALLEL_SERVICES, many_three, "flush");
 	err = lb_writer_commit(&tw);
 	cr_assert_eq(err, 0, "commit: %s", strerror(-err));

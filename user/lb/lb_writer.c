@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <arpa/inet.h>
 #include <errno.h>
-#include <pthread.h>
 #include <sched.h>
 #include <search.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include "lb/maglev.h"
 #include "lib/field.h"
 #include "lib/log.h"
+#include "lib/work_pool.h"
 
 /* "namespace/name" of a service: the owner of its frontends. */
 #define OWNER_LEN (SLUICE_K8S_NAMESPACE_LEN + SLUICE_K8S_NAME_LEN)
@@ -33,13 +33,8 @@
  * frontends as it goes.
  */
 #define TABLES_PER_COMMIT_MAX 4096
-/*
- * Threads computing a commit's tables at most, and the fewest tables worth
- * a thread of their own (starting one costs tens of microseconds, a table
- * of the default size about ten).
- */
+/* Threads computing tables at most, the writer's own included. */
 #define TABLE_WORKERS_MAX 4
-#define TABLES_PER_WORKER_MIN 256
 
 /* A programmed backend: what it is and the id the maps know it by. */
 struct lb_be {
@@ -488,6 +483,8 @@ static void fe_stage(struct lb_writer *w, struct lb_fe *fe, struct lb_staged *s,
 	fe->staged = s;
 	w->stage_ids[w->n_staged] = fe->id;
 	w->stage_fes[w->n_staged++] = fe;
+	/* The pool's threads compute its table while the writer stages the next ones. */
+	work_pool_publish(w->pool, w->n_staged);
 }
 
 /* A frontend left without backends has no table: the datapath refuses it by its count. */
@@ -669,27 +666,14 @@ out:
 	return err;
 }
 
-struct compute_job {
-	struct lb_writer *w;
-	size_t lo, hi;		/* the staged tables [lo, hi) */
-	int *errs;
-};
-
-static void *compute_range(void *arg)
+/* Computes staged table i into the stage buffer (a work pool item). */
+static void table_compute_staged(void *ctx, size_t i)
 {
-	struct compute_job *j = arg;
-	size_t i;
+	struct lb_writer *w = ctx;
+	const struct lb_change *c = &w->stage_fes[i]->staged->c;
 
-	for (i = j->lo; i < j->hi; i++) {
-		const struct lb_change *c = &j->w->stage_fes[i]->staged->c;
-
-		/* A change whose backends could not be written is undone, not balanced. */
-		if (j->errs[i])
-			continue;
-		j->errs[i] = table_compute(j->w->maglev_size, c->bes, c->n,
-					   j->w->stage_slots + i * (size_t)j->w->maglev_size);
-	}
-	return NULL;
+	w->stage_errs[i] = table_compute(w->maglev_size, c->bes, c->n,
+					 w->stage_slots + i * (size_t)w->maglev_size);
 }
 
 /*
@@ -749,36 +733,11 @@ out:
 	free(be_errs);
 }
 
-/* Every staged table into the stage buffer, by as many threads as pay. */
-static void tables_compute(struct lb_writer *w, int *errs)
-{
-	struct compute_job jobs[TABLE_WORKERS_MAX];
-	pthread_t tids[TABLE_WORKERS_MAX];
-	bool started[TABLE_WORKERS_MAX] = { false };
-	size_t n = w->n_staged, k = n / TABLES_PER_WORKER_MIN, i;
-
-	if (k > w->workers)
-		k = w->workers;
-	if (!k)
-		k = 1;
-	for (i = 0; i < k; i++)
-		jobs[i] = (struct compute_job){ w, n * i / k, n * (i + 1) / k, errs };
-	for (i = 1; i < k; i++)
-		started[i] = !pthread_create(&tids[i], NULL, compute_range, &jobs[i]);
-	compute_range(&jobs[0]);
-	for (i = 1; i < k; i++) {
-		if (started[i])
-			pthread_join(tids[i], NULL);
-		else
-			compute_range(&jobs[i]);
-	}
-}
-
 /*
- * Staged changes: their backends in one batch, then their tables computed
- * and written in one batch (a run per stretch of changes without a
- * failure): a table replaces the old one whole, and a packet sees a
- * frontend's old table or its new one, never a mix.
+ * Staged changes: their backends in one batch, then, once the pool has
+ * computed every table, the tables in one batch (a run per stretch of
+ * changes without a failure): a table replaces the old one whole, and a
+ * packet sees a frontend's old table or its new one, never a mix.
  */
 int lb_writer_commit(struct lb_writer *w)
 {
@@ -793,7 +752,10 @@ int lb_writer_commit(struct lb_writer *w)
 	if (!errs)
 		return -ENOMEM;
 	stage_write_backends(w, errs);
-	tables_compute(w, errs);
+	work_pool_finish(w->pool, n);
+	for (i = 0; i < n; i++)
+		if (!errs[i])
+			errs[i] = w->stage_errs[i];
 	for (i = 0; i < n; i = j) {
 		for (j = i; j < n && !errs[j]; j++)
 			;
@@ -1201,7 +1163,7 @@ static void restore_tables(struct lb_writer *w)
 		       "again failed for some: %s", c.n, strerror(-err));
 }
 
-/* Threads for computing tables: the CPUs this process may run on, up to the cap. */
+/* Threads computing tables, the writer's own included: the CPUs this process may use, up to the cap. */
 static size_t table_workers(void)
 {
 	cpu_set_t cpus;
@@ -1246,12 +1208,14 @@ int lb_writer_open(struct lb_writer *w, const struct lb_maps *maps, __u32 maglev
 	if (err)
 		return err;
 	w->tables_per_commit = lb_tables_per_commit(maglev_size);
-	w->workers = table_workers();
 	w->stage_ids = calloc(w->tables_per_commit, sizeof(*w->stage_ids));
 	w->stage_fes = calloc(w->tables_per_commit, sizeof(*w->stage_fes));
+	w->stage_errs = calloc(w->tables_per_commit, sizeof(*w->stage_errs));
+	w->pool = work_pool_start(table_workers() - 1, table_compute_staged, w);
 	w->stage_slots = calloc(w->tables_per_commit * (size_t)maglev_size, sizeof(__u32));
 	by_id = calloc(fe_max, sizeof(*by_id));
-	if (!w->stage_ids || !w->stage_fes || !w->stage_slots || !by_id || idalloc_init(&w->fe_ids, 0, fe_max) ||
+	if (!w->stage_ids || !w->stage_fes || !w->stage_errs || !w->stage_slots || !w->pool ||
+	    !by_id || idalloc_init(&w->fe_ids, 0, fe_max) ||
 	    idalloc_init(&w->be_ids, BACKEND_ID_FIRST, be_max + BACKEND_ID_FIRST)) {
 		err = -ENOMEM;
 		goto out;
@@ -1333,9 +1297,13 @@ void lb_writer_close(struct lb_writer *w)
 	w->by_owner = w->by_key = NULL;
 	idalloc_free_all(&w->fe_ids);
 	idalloc_free_all(&w->be_ids);
+	work_pool_stop(w->pool);
+	w->pool = NULL;
 	free(w->stage_ids);
 	free(w->stage_fes);
+	free(w->stage_errs);
 	w->stage_fes = NULL;
+	w->stage_errs = NULL;
 	free(w->stage_slots);
 	w->stage_ids = NULL;
 	w->stage_slots = NULL;

@@ -7,9 +7,10 @@
  *
  * A table is one value of sluice_maglev (a hash map), so writing it
  * replaces it whole and atomically. Frontends whose table changes are
- * staged by lb_writer_sync(); lb_writer_commit() computes their tables (in
- * parallel when there are many) and writes them in one batch, and the
- * frontend entries that wait for them follow.
+ * staged by lb_writer_sync(), and helper threads compute their tables
+ * while the writer goes on; lb_writer_commit() finishes the tables with
+ * them and writes them in one batch, and the frontend entries that wait
+ * for them follow.
  *
  * After an agent restart the writer reads the maps back (frontend ids,
  * backend ids, owners, which tables exist), so unchanged services cause no
@@ -26,6 +27,7 @@
 #include "lb/frontends.h"
 #include "lb/idalloc.h"
 #include "lib/pins.h"
+#include "lib/work_pool.h"
 
 /* The maps the writer programs; the agent opens them from pins, tests from a skeleton. */
 struct lb_maps {
@@ -65,7 +67,8 @@ struct lb_writer {
 	struct lb_fe **stage_fes;	/* [tables_per_commit]: the staged frontends */
 	__u32 *stage_ids;	/* [tables_per_commit]: their ids */
 	__u32 *stage_slots;	/* [tables_per_commit][maglev_size]: their tables */
-	size_t workers;		/* threads that compute a large commit's tables */
+	int *stage_errs;	/* [tables_per_commit]: computing each table's result */
+	struct work_pool *pool;	/* threads computing staged tables as they are staged */
 	struct idalloc fe_ids;
 	struct idalloc be_ids;
 	struct lb_writer_stats stats;
