@@ -26,6 +26,7 @@
 #include "k8s/manifest.h"
 #include "lib/agent_notify.h"
 #include "lib/agent_state.h"
+#include "lib/clock.h"
 #include "lib/field.h"
 #include "lib/log.h"
 #include "lib/node_cfg.h"
@@ -89,15 +90,6 @@ static __u64 realtime_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (__u64)ts.tv_sec * MS_PER_S * NS_PER_MS + (__u64)ts.tv_nsec;
-}
-
-/* CLOCK_MONOTONIC in seconds, for timing reconciles. */
-static double monotonic_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / NS_PER_S_F;
 }
 
 static int sync_endpoints(const struct sluice_pins *pins, struct policies *pol)

@@ -21,6 +21,7 @@
 #include "cli/cli.h"
 #include "k8s/api_source.h"
 #include "lib/agent_state.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/verdict_names.h"
 
@@ -761,22 +762,12 @@ void metrics_read_datapath(const struct sluice_pins *pins, struct metrics_datapa
 
 /* The daemon's side */
 
-static double clock_s(clockid_t clock)
+static double realtime_s(void)
 {
 	struct timespec ts;
 
-	clock_gettime(clock, &ts);
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double realtime_s(void)
-{
-	return clock_s(CLOCK_REALTIME);
-}
-
-static double monotonic_s(void)
-{
-	return clock_s(CLOCK_MONOTONIC);
 }
 
 void metrics_snapshot_caches(struct metrics_snapshot *s, const struct services *svc,
