@@ -1345,79 +1345,57 @@ static const struct lb_map_io failing_io = {
 };
 
 /*
- * One new frontend's table is refused in a flush of three: that frontend is
- * undone whole (no entry, metadata or backends left), the other two are
- * programmed, and a later flush programs it.
+ * A flush of three services, web, api and db, through failing_io refusing
+ * table refused_id or backend refused_be (what names the refusal): api,
+ * whose write it is, is undone whole (no entry, metadata, table or
+ * backend left), web and db are programmed, and a later flush programs api.
+ * Frontend ids are handed out from 0 on empty maps (web 0, api 1, db 2),
+ * backend ids from 1 (web 1-3, api 4-5, db 6).
  */
-Test(lb_writer, refused_table_undoes_only_its_frontend)
+static void refused_flush(__u32 refused_id, __u32 refused_be, const char *what)
 {
 	struct lb_frontends *web = web_state(0x7), *api = fes_new(1), *db = fes_new(1);
 	const struct lb_map_io *kernel_io = tw.io;
 	struct sluice_svc_meta meta;
 	struct sluice_svc_value v;
+	__u32 api_id = 1;
 	int err;
 
 	fe_set(api, 0, API_IP, HTTP_PORT, SLUICE_SCOPE_INTERNAL, 0x30);
 	fe_set(db, 0, DB_IP, HTTP_PORT, SLUICE_SCOPE_INTERNAL, 0x1);
-	/* Frontend ids are handed out from 0 on empty maps: web 0, api 1, db 2. */
-	tw_refused_id = 1;
-	tw_refused_be = 0;
+	tw_refused_id = refused_id;
+	tw_refused_be = refused_be;
 	tw.io = &failing_io;
 	cr_assert_eq(lb_writer_sync(&tw, NS, "web", web), 0, "flush: sync web");
 	cr_assert_eq(lb_writer_sync(&tw, NS, "api", api), 0, "flush: sync api");
 	cr_assert_eq(lb_writer_sync(&tw, NS, "db", db), 0, "flush: sync db");
 	err = lb_writer_commit(&tw);
-	cr_expect_eq(err, -EBADF, "flush: commit reports the refused table, got %s",
+	cr_expect_eq(err, -EBADF, "flush: commit reports the refused %s, got %s", what,
 		     strerror(-err));
 	expect_programmed("web", &web->items[0], "flush");
 	expect_programmed("db", &db->items[0], "flush");
 	cr_expect_not(svc_get(&api->items[0].key, &v), "flush: api has no frontend entry");
-	cr_expect_neq(bpf_map_lookup_elem(tw_maps.meta_fd, &tw_refused_id, &meta), 0,
+	cr_expect_neq(bpf_map_lookup_elem(tw_maps.meta_fd, &api_id, &meta), 0,
 		      "flush: api has no metadata");
+	cr_expect_eq(tables_held(), 2, "flush: no table for api");
 	cr_expect_eq(map_count(tw_maps.backend_fd, sizeof(__u32)), 3 + 1,
 		     "flush: api's backends undone");
 	cr_expect_eq(tw.stats.frontends, 2, "flush: stats.frontends");
 	cr_expect_eq(tw.stats.backends, 3 + 1, "flush: stats.backends");
 	tw.io = kernel_io;
+	tw_refused_be = 0;
 	sync_ok("api", api, "next flush");
 	expect_programmed("api", &api->items[0], "next flush");
 }
 
-/*
- * One backend refused in the batch of a flush of three services: its
- * service is undone whole (no entry, metadata, table or backend left), the
- * other two are programmed, and a later flush programs it.
- */
+Test(lb_writer, refused_table_undoes_only_its_frontend)
+{
+	refused_flush(1, 0, "table");
+}
+
 Test(lb_writer, refused_backend_undoes_only_its_frontend)
 {
-	struct lb_frontends *web = web_state(0x7), *api = fes_new(1), *db = fes_new(1);
-	const struct lb_map_io *kernel_io = tw.io;
-	struct sluice_svc_value v;
-	int err;
-
-	fe_set(api, 0, API_IP, HTTP_PORT, SLUICE_SCOPE_INTERNAL, 0x30);
-	fe_set(db, 0, DB_IP, HTTP_PORT, SLUICE_SCOPE_INTERNAL, 0x1);
-	/* Backend ids are handed out from 1: web 1-3, api 4-5, db 6. */
-	tw_refused_id = ~0u;
-	tw_refused_be = 5;
-	tw.io = &failing_io;
-	cr_assert_eq(lb_writer_sync(&tw, NS, "web", web), 0, "flush: sync web");
-	cr_assert_eq(lb_writer_sync(&tw, NS, "api", api), 0, "flush: sync api");
-	cr_assert_eq(lb_writer_sync(&tw, NS, "db", db), 0, "flush: sync db");
-	err = lb_writer_commit(&tw);
-	cr_expect_eq(err, -EBADF, "flush: commit reports the refused backend, got %s",
-		     strerror(-err));
-	expect_programmed("web", &web->items[0], "flush");
-	expect_programmed("db", &db->items[0], "flush");
-	cr_expect_not(svc_get(&api->items[0].key, &v), "flush: api has no frontend entry");
-	cr_expect_eq(tables_held(), 2, "flush: no table for api");
-	cr_expect_eq(map_count(tw_maps.backend_fd, sizeof(__u32)), 3 + 1,
-		     "flush: api's backends undone");
-	cr_expect_eq(tw.stats.backends, 3 + 1, "flush: stats.backends");
-	tw.io = kernel_io;
-	tw_refused_be = 0;
-	sync_ok("api", api, "next flush");
-	expect_programmed("api", &api->items[0], "next flush");
+	refused_flush(~0u, 5, "backend");
 }
 
 Test(lb_writer, two_services_one_frontend_first_keeps_it)
