@@ -404,6 +404,19 @@ static void change_free(struct lb_change *c)
 	c->put = NULL;
 }
 
+/* Room in c for n backends (one more, so that no backends is not NULL); on failure c holds nothing. */
+static int change_alloc(struct lb_change *c, size_t n)
+{
+	c->bes = calloc(n + 1, sizeof(*c->bes));
+	c->fresh = calloc(n + 1, sizeof(*c->fresh));
+	c->put = calloc(n + 1, sizeof(*c->put));
+	c->n = n;
+	if (c->bes && c->fresh && c->put)
+		return 0;
+	change_free(c);
+	return -ENOMEM;
+}
+
 /* Does c give fe the backend ids it has? */
 static bool change_same_ids(const struct lb_fe *fe, const struct lb_change *c)
 {
@@ -506,10 +519,6 @@ static int fe_apply(struct lb_writer *w, struct lb_fe *fe, bool created, const c
 		    const char *name, const struct lb_frontend *want)
 {
 	struct lb_change c = {
-		.bes = calloc(want->n_backends + 1, sizeof(*c.bes)),
-		.fresh = calloc(want->n_backends + 1, sizeof(*c.fresh)),
-		.put = calloc(want->n_backends + 1, sizeof(*c.put)),
-		.n = want->n_backends,
 		.value = {
 			.id = fe->id,
 			.count = (__u16)want->n_backends,
@@ -517,14 +526,12 @@ static int fe_apply(struct lb_writer *w, struct lb_fe *fe, bool created, const c
 			.affinity_timeout = want->affinity_timeout,
 		},
 	};
-	struct lb_staged *staged = NULL;
+	struct lb_staged *staged;
 	char what[WHAT_LEN];
-	int err;
+	int err = change_alloc(&c, want->n_backends);
 
-	if (!c.bes || !c.fresh || !c.put) {
-		err = -ENOMEM;
+	if (err)
 		goto out;
-	}
 	/* Every backend needs a slot (and the count must fit its 16 bits). */
 	if (c.n > w->maglev_size) {
 		pr_err("%s: %zu backends, more than the %u slots of a Maglev table: not programmed "
@@ -538,11 +545,11 @@ static int fe_apply(struct lb_writer *w, struct lb_fe *fe, bool created, const c
 	meta_fill(&c.meta, ns, name, want);
 	if (c.n && !(fe->table_ok && change_same_ids(fe, &c))) {
 		staged = calloc(1, sizeof(*staged));
-		err = staged ? 0 : -ENOMEM;
-		if (err)
+		if (!staged) {
+			err = -ENOMEM;
 			goto undo;
+		}
 		fe_stage(w, fe, staged, &c, created);
-		staged = NULL;
 		goto out;
 	}
 	err = backends_write(w, fe, &c);
@@ -558,7 +565,6 @@ static int fe_apply(struct lb_writer *w, struct lb_fe *fe, bool created, const c
 undo:
 	change_undo(w, &c);
 out:
-	free(staged);
 	change_free(&c);
 	return err;
 }
@@ -1103,17 +1109,10 @@ static int load_tables(struct lb_writer *w, struct lb_fe **by_id, __u32 fe_max)
 /* Stages fe's table again from the backends it has: its ids and everything else stay. */
 static int table_restage(struct lb_writer *w, struct lb_fe *fe)
 {
-	struct lb_change c = {
-		.bes = calloc(fe->n_bes, sizeof(*c.bes)),
-		.fresh = calloc(fe->n_bes, sizeof(*c.fresh)),
-		.put = calloc(fe->n_bes, sizeof(*c.put)),
-		.n = fe->n_bes,
-		.value = fe->value,
-		.meta = fe->meta,
-	};
+	struct lb_change c = { .value = fe->value, .meta = fe->meta };
 	struct lb_staged *staged = calloc(1, sizeof(*staged));
 
-	if (!c.bes || !c.fresh || !c.put || !staged) {
+	if (change_alloc(&c, fe->n_bes) || !staged) {
 		free(staged);
 		change_free(&c);
 		return -ENOMEM;
