@@ -1299,14 +1299,16 @@ Test(lb_writer, restart_after_crash_drops_orphan_backends)
 
 /*
  * What failing_io refuses: the table of frontend tw_refused_id in
- * sluice_maglev, or backend tw_refused_be in sluice_backend4 (0: none).
+ * sluice_maglev, backend tw_refused_be in sluice_backend4 (0: none), or
+ * the metadata of frontend tw_refused_meta in sluice_svc_meta.
  */
-static __u32 tw_refused_id, tw_refused_be;
+static __u32 tw_refused_id, tw_refused_be, tw_refused_meta = ~0u;
 
 static bool refused(int fd, __u32 key)
 {
 	return (fd == tw_maps.maglev_fd && key == tw_refused_id) ||
-	       (fd == tw_maps.backend_fd && tw_refused_be && key == tw_refused_be);
+	       (fd == tw_maps.backend_fd && tw_refused_be && key == tw_refused_be) ||
+	       (fd == tw_maps.meta_fd && key == tw_refused_meta);
 }
 
 static int failing_update_elem(int fd, const void *key, const void *value, __u64 flags)
@@ -1346,13 +1348,15 @@ static const struct lb_map_io failing_io = {
 
 /*
  * A flush of three services, web, api and db, through failing_io refusing
- * table refused_id or backend refused_be (what names the refusal): api,
+ * table refused_id, backend refused_be or metadata refused_meta (what
+ * names the refusal): api,
  * whose write it is, is undone whole (no entry, metadata, table or
  * backend left), web and db are programmed, and a later flush programs api.
  * Frontend ids are handed out from 0 on empty maps (web 0, api 1, db 2),
  * backend ids from 1 (web 1-3, api 4-5, db 6).
  */
-static void refused_flush(__u32 refused_id, __u32 refused_be, const char *what)
+static void refused_flush(__u32 refused_id, __u32 refused_be, __u32 refused_meta,
+			  const char *what)
 {
 	struct lb_frontends *web = web_state(0x7), *api = fes_new(1), *db = fes_new(1);
 	const struct lb_map_io *kernel_io = tw.io;
@@ -1365,6 +1369,7 @@ static void refused_flush(__u32 refused_id, __u32 refused_be, const char *what)
 	fe_set(db, 0, DB_IP, HTTP_PORT, SLUICE_SCOPE_INTERNAL, 0x1);
 	tw_refused_id = refused_id;
 	tw_refused_be = refused_be;
+	tw_refused_meta = refused_meta;
 	tw.io = &failing_io;
 	cr_assert_eq(lb_writer_sync(&tw, NS, "web", web), 0, "flush: sync web");
 	cr_assert_eq(lb_writer_sync(&tw, NS, "api", api), 0, "flush: sync api");
@@ -1384,18 +1389,25 @@ static void refused_flush(__u32 refused_id, __u32 refused_be, const char *what)
 	cr_expect_eq(tw.stats.backends, 3 + 1, "flush: stats.backends");
 	tw.io = kernel_io;
 	tw_refused_be = 0;
+	tw_refused_meta = ~0u;
 	sync_ok("api", api, "next flush");
 	expect_programmed("api", &api->items[0], "next flush");
 }
 
 Test(lb_writer, refused_table_undoes_only_its_frontend)
 {
-	refused_flush(1, 0, "table");
+	refused_flush(1, 0, ~0u, "table");
 }
 
 Test(lb_writer, refused_backend_undoes_only_its_frontend)
 {
-	refused_flush(~0u, 5, "backend");
+	refused_flush(~0u, 5, ~0u, "backend");
+}
+
+/* Metadata goes in one batch at commit: the refused one takes its new frontend's table back out. */
+Test(lb_writer, refused_metadata_undoes_only_its_frontend)
+{
+	refused_flush(~0u, 0, 1, "metadata");
 }
 
 Test(lb_writer, two_services_one_frontend_first_keeps_it)

@@ -460,17 +460,27 @@ static void meta_fill(struct sluice_svc_meta *m, const char *ns, const char *nam
 	m->kind = want->kind;
 }
 
+/* Must c's metadata be written? */
+static bool meta_changes(const struct lb_fe *fe, const struct lb_change *c)
+{
+	return !fe->in_map || memcmp(&c->meta, &fe->meta, sizeof(c->meta));
+}
+
+/* Must c's frontend entry be written? */
+static bool value_changes(const struct lb_fe *fe, const struct lb_change *c)
+{
+	return !fe->in_map || memcmp(&c->value, &fe->value, sizeof(c->value));
+}
+
 /* Writes c's metadata, then its frontend entry, which makes fe visible as c has it. */
 static int fe_publish(struct lb_writer *w, struct lb_fe *fe, const struct lb_change *c)
 {
 	char what[WHAT_LEN];
 
-	if ((!fe->in_map || memcmp(&c->meta, &fe->meta, sizeof(c->meta))) &&
-	    bpf_map_update_elem(w->maps.meta_fd, &fe->id, &c->meta, BPF_ANY))
+	if (meta_changes(fe, c) && bpf_map_update_elem(w->maps.meta_fd, &fe->id, &c->meta, BPF_ANY))
 		return map_err(SLUICE_STR(SLUICE_MAP_SVC_META), -errno, fe_what(fe, what));
 	fe->meta = c->meta;
-	if ((!fe->in_map || memcmp(&c->value, &fe->value, sizeof(c->value))) &&
-	    bpf_map_update_elem(w->maps.svc_fd, &fe->key, &c->value, BPF_ANY))
+	if (value_changes(fe, c) && bpf_map_update_elem(w->maps.svc_fd, &fe->key, &c->value, BPF_ANY))
 		return map_err(SLUICE_STR(SLUICE_MAP_SVC4), -errno, fe_what(fe, what));
 	fe->value = c->value;
 	fe->in_map = true;
@@ -637,17 +647,21 @@ static struct lb_fe *fe_new(struct lb_writer *w, const struct sluice_svc4_key *k
 
 /* ---- Commit ---- */
 
-/* Finishes a staged change once sluice_maglev took its table (err: it did not). */
-static int staged_finish(struct lb_writer *w, struct lb_fe *fe, int err)
+/*
+ * Finishes a staged change: table_err, sluice_maglev did not take its
+ * table; else publish_err, its metadata or frontend entry failed.
+ */
+static int staged_finish(struct lb_writer *w, struct lb_fe *fe, int table_err, int publish_err)
 {
 	struct lb_staged *s = fe->staged;
 	struct lb_owner *owner;
 	char what[WHAT_LEN];
+	int err = table_err;
 
 	fe->staged = NULL;
-	if (!err) {
+	if (!table_err) {
 		w->stats.table_swaps++;
-		err = fe_publish(w, fe, &s->c);
+		err = publish_err;
 		/* The table is in: whatever else failed, it names these backends now. */
 		if (!err || !s->created) {
 			fe_adopt(w, fe, &s->c);
@@ -740,23 +754,89 @@ out:
 }
 
 /*
+ * Metadata (what_meta) or frontend entries of the staged changes whose
+ * tables went in and whose earlier writes did not fail (errs[i] 0), in one
+ * batch; a failure lands in errs. Metadata goes first, so a frontend is
+ * never visible without it.
+ */
+static void stage_publish(struct lb_writer *w, int *errs, bool what_meta)
+{
+	size_t n = 0, i, k, *from = calloc(w->n_staged, sizeof(*from));
+	size_t key_size = what_meta ? sizeof(__u32) : sizeof(struct sluice_svc4_key);
+	size_t value_size = what_meta ? sizeof(struct sluice_svc_meta) : sizeof(struct sluice_svc_value);
+	char *keys = calloc(w->n_staged, key_size), *vals = calloc(w->n_staged, value_size);
+	int *pub_errs = calloc(w->n_staged, sizeof(*pub_errs));
+	char what[WHAT_LEN];
+	struct lb_fe *fe;
+
+	if (!from || !keys || !vals || !pub_errs) {
+		for (i = 0; i < w->n_staged; i++)
+			if (!errs[i])
+				errs[i] = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < w->n_staged; i++) {
+		const struct lb_change *c = &w->stage_fes[i]->staged->c;
+
+		fe = w->stage_fes[i];
+		if (errs[i] || !(what_meta ? meta_changes(fe, c) : value_changes(fe, c)))
+			continue;
+		memcpy(keys + n * key_size, what_meta ? (const void *)&fe->id : (const void *)&fe->key,
+		       key_size);
+		memcpy(vals + n * value_size, what_meta ? (const void *)&c->meta : (const void *)&c->value,
+		       value_size);
+		from[n++] = i;
+	}
+	if (n)
+		lb_map_update_all(w->io, what_meta ? w->maps.meta_fd : w->maps.svc_fd, keys, vals,
+				  key_size, value_size, (__u32)n, pub_errs, NULL);
+	for (k = 0; k < n; k++) {
+		if (!pub_errs[k])
+			continue;
+		errs[from[k]] = map_err(what_meta ? SLUICE_STR(SLUICE_MAP_SVC_META) :
+				    SLUICE_STR(SLUICE_MAP_SVC4), pub_errs[k],
+				    fe_what(w->stage_fes[from[k]], what));
+	}
+	for (i = 0; i < w->n_staged; i++) {
+		fe = w->stage_fes[i];
+		if (errs[i])
+			continue;
+		if (what_meta) {
+			fe->meta = fe->staged->c.meta;
+		} else {
+			fe->value = fe->staged->c.value;
+			fe->in_map = true;
+		}
+	}
+out:
+	free(from);
+	free(keys);
+	free(vals);
+	free(pub_errs);
+}
+
+/*
  * Staged changes: their backends in one batch, then, once the pool has
  * computed every table, the tables in one batch (a run per stretch of
  * changes without a failure): a table replaces the old one whole, and a
- * packet sees a frontend's old table or its new one, never a mix.
+ * packet sees a frontend's old table or its new one, never a mix. Then
+ * their metadata and frontend entries, a batch each.
  */
 int lb_writer_commit(struct lb_writer *w)
 {
 	size_t n = w->n_staged, size = w->maglev_size, i, j;
 	char what[WHAT_LEN];
-	struct lb_fe *fe;
-	int *errs, err = 0, ret;
+	int *errs, *pub_errs, err = 0, ret;
 
 	if (!n)
 		return 0;
 	errs = calloc(n, sizeof(*errs));
-	if (!errs)
+	pub_errs = calloc(n, sizeof(*pub_errs));
+	if (!errs || !pub_errs) {
+		free(errs);
+		free(pub_errs);
 		return -ENOMEM;
+	}
 	stage_write_backends(w, errs);
 	work_pool_finish(w->pool, n);
 	for (i = 0; i < n; i++)
@@ -774,17 +854,22 @@ int lb_writer_commit(struct lb_writer *w)
 			j++;
 	}
 	for (i = 0; i < n; i++) {
-		fe = w->stage_fes[i];
 		if (errs[i] == -E2BIG || errs[i] == -ENOSPC) {
-			map_err(SLUICE_STR(SLUICE_MAP_MAGLEV), errs[i], fe_what(fe, what));
+			map_err(SLUICE_STR(SLUICE_MAP_MAGLEV), errs[i], fe_what(w->stage_fes[i], what));
 			w->stats.map_full++;
 		}
-		ret = staged_finish(w, fe, errs[i]);
+	}
+	memcpy(pub_errs, errs, n * sizeof(*errs));
+	stage_publish(w, pub_errs, true);
+	stage_publish(w, pub_errs, false);
+	for (i = 0; i < n; i++) {
+		ret = staged_finish(w, w->stage_fes[i], errs[i], pub_errs[i]);
 		if (ret && !err)
 			err = ret;
 	}
 	w->n_staged = 0;
 	free(errs);
+	free(pub_errs);
 	return err;
 }
 
