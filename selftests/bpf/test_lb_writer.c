@@ -835,7 +835,10 @@ Test(lb_writer, large_commit_computes_tables_on_threads)
 	err = lb_writer_commit(&tw);
 	cr_assert_eq(err, 0, "commit: %s", strerror(-err));
 	cr_expect_eq(tw.stats.table_swaps, PARALLEL_SERVICES, "commit: a table per frontend");
-	cr_expect_eq(tw.stats.maglev_writes, 1, "commit: one write, got %lu", tw.stats.maglev_writes);
+	cr_expect_eq(tw.stats.maglev_writes,
+		     (PARALLEL_SERVICES + tw.tables_per_commit - 1) / tw.tables_per_commit,
+		     "commit: one write per %zu tables, got %lu", tw.tables_per_commit,
+		     tw.stats.maglev_writes);
 	for (i = 0; i < PARALLEL_SERVICES; i++) {
 		v = svc_must(&tw_many[i].items[0], "commit");
 		table_read(v.id, slots, "commit");
@@ -856,15 +859,24 @@ Test(lb_writer, large_commit_computes_tables_on_threads)
 	}
 }
 
-/* The stage buffer holds tables_per_commit tables: a full one is committed before the next. */
+/*
+ * A commit takes tables_per_commit tables at most: when twice that wait,
+ * the older half is committed while the newer one's tables are computed.
+ */
 Test(lb_writer, staged_tables_commit_in_chunks)
 {
+	unsigned int before;
 	char name[32];
 	size_t i;
 	int err;
 
 	tw.tables_per_commit = SMALL_BATCH;
 	many_sync(MANY_SERVICES, many_three, "flush");
+	before = map_count(tw_maps.svc_fd, sizeof(struct sluice_svc4_key));
+	cr_expect_geq(before, SMALL_BATCH, "sync: older chunks committed as the sync went, %u", before);
+	cr_expect_eq(before % SMALL_BATCH, 0, "sync: whole chunks committed, %u frontends", before);
+	cr_expect_leq(MANY_SERVICES - before, 2 * SMALL_BATCH,
+		      "sync: at most two chunks wait, %u do", MANY_SERVICES - before);
 	err = lb_writer_commit(&tw);
 	cr_assert_eq(err, 0, "commit: %s", strerror(-err));
 	cr_expect_eq(tw.stats.maglev_writes, (MANY_SERVICES + SMALL_BATCH - 1) / SMALL_BATCH,

@@ -220,11 +220,11 @@ Test(lb_batch, nothing_to_write_makes_no_call)
 
 Test(lb_batch, tables_per_commit_follow_the_table_size)
 {
-	/* As many as fit 16 MiB of staged slots, within [1, 4096]. */
-	cr_expect_eq(lb_tables_per_commit(SLUICE_MAGLEV_SIZE), 4096,
-		     "the default size: the cap (16 MiB would hold %d)",
-		     (16 << 20) / (SLUICE_MAGLEV_SIZE * 4));
-	cr_expect_eq(lb_tables_per_commit(65521), 64, "the largest size: 16 MiB / 262084 B");
-	cr_expect_eq(lb_tables_per_commit(7), 4096, "the smallest size: the cap");
-	cr_expect_eq(lb_tables_per_commit(UINT32_MAX / 4), 1, "a table over 16 MiB: one at a time");
+	/* Two commits' worth fit 16 MiB of staged slots, within [1, 512] each. */
+	cr_expect_eq(lb_tables_per_commit(SLUICE_MAGLEV_SIZE), 512,
+		     "the default size: the cap (8 MiB would hold %d)",
+		     (8 << 20) / (SLUICE_MAGLEV_SIZE * 4));
+	cr_expect_eq(lb_tables_per_commit(65521), 32, "the largest size: 8 MiB / 262084 B");
+	cr_expect_eq(lb_tables_per_commit(7), 512, "the smallest size: the cap");
+	cr_expect_eq(lb_tables_per_commit(UINT32_MAX / 4), 1, "a table over 8 MiB: one at a time");
 }

@@ -25,14 +25,16 @@
 #define WHAT_LEN (OWNER_LEN + KEY_STR_LEN + 32)
 /* The kernel's ENOTSUPP (libc has no name for it): a map type without batch operations. */
 #define KERNEL_ENOTSUPP 524
-/* Staged tables wait for their commit in one buffer of at most this many bytes. */
+/* Staged tables wait for their commit in one buffer of at most this many bytes, two commits' worth. */
 #define STAGE_BYTES_MAX (16 << 20)
 /*
  * Tables per commit at most, whatever their size: enough to make each
- * batch write cheap per table, few enough that a large first sync shows
+ * batch write cheap per table, few enough that the threads computing the
+ * next ones keep busy while the writer writes (a large first sync took
+ * least time at 512 to 1024 of 997-slot tables) and that it shows
  * frontends as it goes.
  */
-#define TABLES_PER_COMMIT_MAX 4096
+#define TABLES_PER_COMMIT_MAX 512
 /* Threads computing tables at most, the writer's own included. */
 #define TABLE_WORKERS_MAX 4
 
@@ -57,7 +59,6 @@ struct lb_change {
 /* A change that waits for its frontend's new table to enter sluice_maglev at commit. */
 struct lb_staged {
 	struct lb_change c;
-	size_t slot;		/* its table's place in the writer's stage buffer */
 	bool created;		/* the frontend is new: undone whole if its table fails */
 };
 
@@ -252,7 +253,7 @@ static const struct lb_map_io kernel_io = {
 
 size_t lb_tables_per_commit(__u32 maglev_size)
 {
-	size_t n = STAGE_BYTES_MAX / ((size_t)maglev_size * sizeof(__u32));
+	size_t n = STAGE_BYTES_MAX / (2 * (size_t)maglev_size * sizeof(__u32));
 
 	if (!n)
 		return 1;
@@ -487,27 +488,32 @@ static int fe_publish(struct lb_writer *w, struct lb_fe *fe, const struct lb_cha
 	return 0;
 }
 
+static int commit_oldest(struct lb_writer *w);
+
 /*
  * Stages c for fe: its table is computed and written at commit, and the
- * rest of c follows it. Takes c's arrays; a full stage buffer is committed
- * first (the caller's frontend holds its owner meanwhile).
+ * rest of c follows it. Takes c's arrays. When two commits' worth wait,
+ * the older one is committed first (the caller's frontend holds its owner
+ * meanwhile), while the pool goes on with the newer.
  */
 static void fe_stage(struct lb_writer *w, struct lb_fe *fe, struct lb_staged *s,
 		     struct lb_change *c, bool created)
 {
-	if (w->n_staged == w->tables_per_commit)
-		lb_writer_commit(w);
+	size_t slot;
+
+	if (w->staged - w->committed == 2 * w->tables_per_commit)
+		commit_oldest(w);
+	slot = w->staged % w->stage_cap;
 	s->c = *c;
-	s->slot = w->n_staged;
 	s->created = created;
 	c->bes = NULL;
 	c->fresh = NULL;
 	c->put = NULL;
 	fe->staged = s;
-	w->stage_ids[w->n_staged] = fe->id;
-	w->stage_fes[w->n_staged++] = fe;
-	/* The pool's threads compute its table while the writer stages the next ones. */
-	work_pool_publish(w->pool, w->n_staged);
+	w->stage_ids[slot] = fe->id;
+	w->stage_fes[slot] = fe;
+	/* The pool's threads compute its table while the writer stages and commits others. */
+	work_pool_publish(w->pool, ++w->staged);
 }
 
 /* A frontend left without backends has no table: the datapath refuses it by its count. */
@@ -686,21 +692,23 @@ out:
 	return err;
 }
 
-/* Computes staged table i into the stage buffer (a work pool item). */
+/* Computes the table of the i-th frontend ever staged into its stage slot (a work pool item). */
 static void table_compute_staged(void *ctx, size_t i)
 {
 	struct lb_writer *w = ctx;
-	const struct lb_change *c = &w->stage_fes[i]->staged->c;
+	size_t slot = i % w->stage_cap;
+	const struct lb_change *c = &w->stage_fes[slot]->staged->c;
 
-	w->stage_errs[i] = table_compute(w->maglev_size, c->bes, c->n,
-					 w->stage_slots + i * (size_t)w->maglev_size);
+	w->stage_errs[slot] = table_compute(w->maglev_size, c->bes, c->n,
+					    w->stage_slots + slot * (size_t)w->maglev_size);
 }
 
 /*
- * The backends the staged changes put, in one batch before any table names
- * them; errs[i] gets staged change i's first failure.
+ * The backends the staged changes of fes[0, n) put, in one batch before any
+ * table names them; errs[i] gets fes[i]'s first failure.
  */
-static void stage_write_backends(struct lb_writer *w, int *errs)
+static void stage_write_backends(struct lb_writer *w, struct lb_fe **fes, size_t n_fes,
+				 int *errs)
 {
 	size_t n = 0, i, b, k = 0, *from;
 	struct sluice_backend4 *vals;
@@ -708,9 +716,9 @@ static void stage_write_backends(struct lb_writer *w, int *errs)
 	int *be_errs;
 	__u32 *ids;
 
-	for (i = 0; i < w->n_staged; i++)
-		for (b = 0; b < w->stage_fes[i]->staged->c.n; b++)
-			n += w->stage_fes[i]->staged->c.put[b];
+	for (i = 0; i < n_fes; i++)
+		for (b = 0; b < fes[i]->staged->c.n; b++)
+			n += fes[i]->staged->c.put[b];
 	if (!n)
 		return;
 	ids = calloc(n, sizeof(*ids));
@@ -718,12 +726,12 @@ static void stage_write_backends(struct lb_writer *w, int *errs)
 	from = calloc(n, sizeof(*from));
 	be_errs = calloc(n, sizeof(*be_errs));
 	if (!ids || !vals || !from || !be_errs) {
-		for (i = 0; i < w->n_staged; i++)
+		for (i = 0; i < n_fes; i++)
 			errs[i] = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < w->n_staged; i++) {
-		const struct lb_fe *fe = w->stage_fes[i];
+	for (i = 0; i < n_fes; i++) {
+		const struct lb_fe *fe = fes[i];
 		const struct lb_change *c = &fe->staged->c;
 
 		for (b = 0; b < c->n; b++) {
@@ -742,7 +750,7 @@ static void stage_write_backends(struct lb_writer *w, int *errs)
 		errs[from[k]] = be_errs[k];
 		if (be_errs[k] == -E2BIG || be_errs[k] == -ENOSPC) {
 			map_err(SLUICE_STR(SLUICE_MAP_BACKEND4), be_errs[k],
-				fe_what(w->stage_fes[from[k]], what));
+				fe_what(fes[from[k]], what));
 			w->stats.map_full++;
 		}
 	}
@@ -754,31 +762,32 @@ out:
 }
 
 /*
- * Metadata (what_meta) or frontend entries of the staged changes whose
+ * Metadata (what_meta) or frontend entries of the staged fes[0, n) whose
  * tables went in and whose earlier writes did not fail (errs[i] 0), in one
  * batch; a failure lands in errs. Metadata goes first, so a frontend is
  * never visible without it.
  */
-static void stage_publish(struct lb_writer *w, int *errs, bool what_meta)
+static void stage_publish(struct lb_writer *w, struct lb_fe **fes, size_t n_fes, int *errs,
+			  bool what_meta)
 {
-	size_t n = 0, i, k, *from = calloc(w->n_staged, sizeof(*from));
+	size_t n = 0, i, k, *from = calloc(n_fes, sizeof(*from));
 	size_t key_size = what_meta ? sizeof(__u32) : sizeof(struct sluice_svc4_key);
 	size_t value_size = what_meta ? sizeof(struct sluice_svc_meta) : sizeof(struct sluice_svc_value);
-	char *keys = calloc(w->n_staged, key_size), *vals = calloc(w->n_staged, value_size);
-	int *pub_errs = calloc(w->n_staged, sizeof(*pub_errs));
+	char *keys = calloc(n_fes, key_size), *vals = calloc(n_fes, value_size);
+	int *pub_errs = calloc(n_fes, sizeof(*pub_errs));
 	char what[WHAT_LEN];
 	struct lb_fe *fe;
 
 	if (!from || !keys || !vals || !pub_errs) {
-		for (i = 0; i < w->n_staged; i++)
+		for (i = 0; i < n_fes; i++)
 			if (!errs[i])
 				errs[i] = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < w->n_staged; i++) {
-		const struct lb_change *c = &w->stage_fes[i]->staged->c;
+	for (i = 0; i < n_fes; i++) {
+		const struct lb_change *c = &fes[i]->staged->c;
 
-		fe = w->stage_fes[i];
+		fe = fes[i];
 		if (errs[i] || !(what_meta ? meta_changes(fe, c) : value_changes(fe, c)))
 			continue;
 		memcpy(keys + n * key_size, what_meta ? (const void *)&fe->id : (const void *)&fe->key,
@@ -795,10 +804,10 @@ static void stage_publish(struct lb_writer *w, int *errs, bool what_meta)
 			continue;
 		errs[from[k]] = map_err(what_meta ? SLUICE_STR(SLUICE_MAP_SVC_META) :
 				    SLUICE_STR(SLUICE_MAP_SVC4), pub_errs[k],
-				    fe_what(w->stage_fes[from[k]], what));
+				    fe_what(fes[from[k]], what));
 	}
-	for (i = 0; i < w->n_staged; i++) {
-		fe = w->stage_fes[i];
+	for (i = 0; i < n_fes; i++) {
+		fe = fes[i];
 		if (errs[i])
 			continue;
 		if (what_meta) {
@@ -816,60 +825,69 @@ out:
 }
 
 /*
- * Staged changes: their backends in one batch, then, once the pool has
- * computed every table, the tables in one batch (a run per stretch of
+ * The oldest staged changes, up to a commit's worth and the end of the
+ * stage buffer: their backends in one batch, then, once the pool has
+ * computed their tables, the tables in one batch (a run per stretch of
  * changes without a failure): a table replaces the old one whole, and a
  * packet sees a frontend's old table or its new one, never a mix. Then
  * their metadata and frontend entries, a batch each.
  */
-int lb_writer_commit(struct lb_writer *w)
+static int commit_oldest(struct lb_writer *w)
 {
-	size_t n = w->n_staged, size = w->maglev_size, i, j;
+	size_t base = w->committed % w->stage_cap, size = w->maglev_size, i, j, n;
+	struct lb_fe **fes = w->stage_fes + base;
+	int *errs = w->commit_errs, *pub_errs = w->publish_errs, err = 0, ret;
 	char what[WHAT_LEN];
-	int *errs, *pub_errs, err = 0, ret;
 
-	if (!n)
-		return 0;
-	errs = calloc(n, sizeof(*errs));
-	pub_errs = calloc(n, sizeof(*pub_errs));
-	if (!errs || !pub_errs) {
-		free(errs);
-		free(pub_errs);
-		return -ENOMEM;
-	}
-	stage_write_backends(w, errs);
-	work_pool_finish(w->pool, n);
+	n = w->staged - w->committed;
+	if (n > w->tables_per_commit)
+		n = w->tables_per_commit;
+	if (n > w->stage_cap - base)
+		n = w->stage_cap - base;
+	memset(errs, 0, n * sizeof(*errs));
+	stage_write_backends(w, fes, n, errs);
+	work_pool_wait(w->pool, w->committed + n);
 	for (i = 0; i < n; i++)
 		if (!errs[i])
-			errs[i] = w->stage_errs[i];
+			errs[i] = w->stage_errs[base + i];
 	for (i = 0; i < n; i = j) {
 		for (j = i; j < n && !errs[j]; j++)
 			;
 		if (j > i)
-			lb_map_update_all(w->io, w->maps.maglev_fd, w->stage_ids + i,
-					  w->stage_slots + i * size, sizeof(*w->stage_ids),
-					  size * sizeof(__u32), (__u32)(j - i), errs + i,
-					  &w->stats.maglev_writes);
+			lb_map_update_all(w->io, w->maps.maglev_fd, w->stage_ids + base + i,
+					  w->stage_slots + (base + i) * size,
+					  sizeof(*w->stage_ids), size * sizeof(__u32),
+					  (__u32)(j - i), errs + i, &w->stats.maglev_writes);
 		if (j == i)
 			j++;
 	}
 	for (i = 0; i < n; i++) {
 		if (errs[i] == -E2BIG || errs[i] == -ENOSPC) {
-			map_err(SLUICE_STR(SLUICE_MAP_MAGLEV), errs[i], fe_what(w->stage_fes[i], what));
+			map_err(SLUICE_STR(SLUICE_MAP_MAGLEV), errs[i], fe_what(fes[i], what));
 			w->stats.map_full++;
 		}
 	}
 	memcpy(pub_errs, errs, n * sizeof(*errs));
-	stage_publish(w, pub_errs, true);
-	stage_publish(w, pub_errs, false);
+	stage_publish(w, fes, n, pub_errs, true);
+	stage_publish(w, fes, n, pub_errs, false);
+	w->committed += n;
 	for (i = 0; i < n; i++) {
-		ret = staged_finish(w, w->stage_fes[i], errs[i], pub_errs[i]);
+		ret = staged_finish(w, fes[i], errs[i], pub_errs[i]);
 		if (ret && !err)
 			err = ret;
 	}
-	w->n_staged = 0;
-	free(errs);
-	free(pub_errs);
+	return err;
+}
+
+int lb_writer_commit(struct lb_writer *w)
+{
+	int err = 0, ret;
+
+	while (w->committed < w->staged) {
+		ret = commit_oldest(w);
+		if (ret && !err)
+			err = ret;
+	}
 	return err;
 }
 
@@ -1292,14 +1310,17 @@ int lb_writer_open(struct lb_writer *w, const struct lb_maps *maps, __u32 maglev
 	if (err)
 		return err;
 	w->tables_per_commit = lb_tables_per_commit(maglev_size);
-	w->stage_ids = calloc(w->tables_per_commit, sizeof(*w->stage_ids));
-	w->stage_fes = calloc(w->tables_per_commit, sizeof(*w->stage_fes));
-	w->stage_errs = calloc(w->tables_per_commit, sizeof(*w->stage_errs));
+	w->stage_cap = 2 * w->tables_per_commit;
+	w->stage_ids = calloc(w->stage_cap, sizeof(*w->stage_ids));
+	w->stage_fes = calloc(w->stage_cap, sizeof(*w->stage_fes));
+	w->stage_errs = calloc(w->stage_cap, sizeof(*w->stage_errs));
+	w->stage_slots = calloc(w->stage_cap * (size_t)maglev_size, sizeof(__u32));
+	w->commit_errs = calloc(w->tables_per_commit, sizeof(*w->commit_errs));
+	w->publish_errs = calloc(w->tables_per_commit, sizeof(*w->publish_errs));
 	w->pool = work_pool_start(table_workers() - 1, table_compute_staged, w);
-	w->stage_slots = calloc(w->tables_per_commit * (size_t)maglev_size, sizeof(__u32));
 	by_id = calloc(fe_max, sizeof(*by_id));
-	if (!w->stage_ids || !w->stage_fes || !w->stage_errs || !w->stage_slots || !w->pool ||
-	    !by_id || idalloc_init(&w->fe_ids, 0, fe_max) ||
+	if (!w->stage_ids || !w->stage_fes || !w->stage_errs || !w->stage_slots ||
+	    !w->commit_errs || !w->publish_errs || !w->pool || !by_id || idalloc_init(&w->fe_ids, 0, fe_max) ||
 	    idalloc_init(&w->be_ids, BACKEND_ID_FIRST, be_max + BACKEND_ID_FIRST)) {
 		err = -ENOMEM;
 		goto out;
@@ -1375,7 +1396,6 @@ static void owner_free(void *p)
 void lb_writer_close(struct lb_writer *w)
 {
 	lb_writer_commit(w);
-	w->n_staged = 0;
 	tdestroy(w->by_owner, owner_free);
 	tdestroy(w->by_key, fe_free);
 	w->by_owner = w->by_key = NULL;
@@ -1389,8 +1409,12 @@ void lb_writer_close(struct lb_writer *w)
 	w->stage_fes = NULL;
 	w->stage_errs = NULL;
 	free(w->stage_slots);
+	free(w->commit_errs);
+	free(w->publish_errs);
 	w->stage_ids = NULL;
 	w->stage_slots = NULL;
+	w->commit_errs = NULL;
+	w->publish_errs = NULL;
 	if (w->own_fds) {
 		close(w->maps.svc_fd);
 		close(w->maps.meta_fd);

@@ -8,9 +8,11 @@
  * A table is one value of sluice_maglev (a hash map), so writing it
  * replaces it whole and atomically. Frontends whose table changes are
  * staged by lb_writer_sync(), and helper threads compute their tables
- * while the writer goes on; lb_writer_commit() finishes the tables with
- * them and writes them in one batch, and the frontend entries that wait
- * for them follow.
+ * while the writer goes on; a commit finishes the tables with them and
+ * writes them in one batch, and the frontend entries that wait for them
+ * follow. The writer commits the older half of what it staged when two
+ * commits' worth wait, so the threads compute while it writes, and
+ * lb_writer_commit() commits everything.
  *
  * After an agent restart the writer reads the maps back (frontend ids,
  * backend ids, owners, which tables exist), so unchanged services cause no
@@ -62,12 +64,21 @@ struct lb_writer {
 	__u32 maglev_size;
 	void *by_key;		/* tsearch tree of struct lb_fe, by frontend key */
 	void *by_owner;		/* tsearch tree of struct lb_owner, by "namespace/name" */
-	size_t n_staged;	/* frontends whose new tables wait for lb_writer_commit() */
-	size_t tables_per_commit;	/* room in the stage buffer; a full one is committed */
-	struct lb_fe **stage_fes;	/* [tables_per_commit]: the staged frontends */
-	__u32 *stage_ids;	/* [tables_per_commit]: their ids */
-	__u32 *stage_slots;	/* [tables_per_commit][maglev_size]: their tables */
-	int *stage_errs;	/* [tables_per_commit]: computing each table's result */
+	/*
+	 * Staged frontends wait in a ring of stage_cap slots, two commits' worth:
+	 * the i-th one ever staged in slot i % stage_cap. While the writer
+	 * commits the older half, the pool computes the newer one's tables.
+	 */
+	size_t staged;		/* frontends staged so far */
+	size_t committed;	/* of those, the ones committed */
+	size_t tables_per_commit;	/* staged changes one commit finishes at most */
+	size_t stage_cap;	/* slots in the ring: 2 * tables_per_commit */
+	struct lb_fe **stage_fes;	/* [stage_cap]: the staged frontends */
+	__u32 *stage_ids;	/* [stage_cap]: their ids */
+	__u32 *stage_slots;	/* [stage_cap][maglev_size]: their tables */
+	int *stage_errs;	/* [stage_cap]: computing each table's result */
+	int *commit_errs;	/* [tables_per_commit]: each committed change's first failure */
+	int *publish_errs;	/* [tables_per_commit]: the same, with its metadata and entry */
 	struct work_pool *pool;	/* threads computing staged tables as they are staged */
 	struct idalloc fe_ids;
 	struct idalloc be_ids;
