@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lb/lb_writer.h"
+#include "lib/bpf_batch.h"
 
 /* Entries of every write here: keys 0..ENTRIES-1, values VALUE_BASE + key. */
 #define ENTRIES 10
@@ -20,8 +21,6 @@
 #define FAKE_FD 42
 /* No key: the stand-ins refuse nothing. */
 #define NO_KEY (~0u)
-/* The kernel's ENOTSUPP, which errno.h does not name. */
-#define KERNEL_ENOTSUPP 524
 
 /* The stand-in map and what the stand-ins are told to do. */
 static struct {

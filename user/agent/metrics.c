@@ -21,6 +21,7 @@
 #include "cli/cli.h"
 #include "k8s/api_source.h"
 #include "lib/agent_state.h"
+#include "lib/bpf_batch.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/verdict_names.h"
@@ -36,8 +37,6 @@
 /* Entries per batch lookup: at least this many, at most the next. */
 #define WALK_BATCH_MIN 16
 #define WALK_BATCH_MAX 4096
-/* The kernel's "operation not supported" for a map without batch operations. */
-#define ENOTSUPP_KERNEL 524
 /* Bytes of a ring buffer position (an unsigned long in the kernel's pages). */
 #define RING_POS_T unsigned long
 
@@ -558,8 +557,7 @@ static int walk_batch(int fd, const struct bpf_map_info *info, walk_fn fn, void 
 					   NULL);
 		if (err && errno != ENOENT) {
 			err = -errno;
-			if (first && (err == -EINVAL || err == -EOPNOTSUPP ||
-				      err == -ENOTSUPP_KERNEL || err == -EINTR))
+			if (first && (batch_unsupported(err) || err == -EINTR))
 				err = -EOPNOTSUPP;
 			goto out;
 		}

@@ -11,6 +11,7 @@
 
 #include "lb/lb_writer.h"
 #include "lb/maglev.h"
+#include "lib/bpf_batch.h"
 #include "lib/field.h"
 #include "lib/log.h"
 #include "lib/work_pool.h"
@@ -23,8 +24,6 @@
 #define KEY_STR_LEN 64
 /* "service NAMESPACE/NAME frontend KEY": a frontend in logs (32: room for the words). */
 #define WHAT_LEN (OWNER_LEN + KEY_STR_LEN + 32)
-/* The kernel's ENOTSUPP (libc has no name for it): a map type without batch operations. */
-#define KERNEL_ENOTSUPP 524
 /* Staged tables wait for their commit in one buffer of at most this many bytes, two commits' worth. */
 #define STAGE_BYTES_MAX (16 << 20)
 /*
@@ -197,11 +196,6 @@ static int map_err(const char *map, int err, const char *what)
 }
 
 /* ---- Writing many entries ---- */
-
-static bool batch_unsupported(int err)
-{
-	return err == -EINVAL || err == -EOPNOTSUPP || err == -KERNEL_ENOTSUPP;
-}
 
 int lb_map_update_all(const struct lb_map_io *io, int fd, const void *keys, const void *values,
 		      size_t key_size, size_t value_size, __u32 n, int *errs,
