@@ -9,15 +9,13 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
-#include "lb/lb_writer.h"
+#include "lb/lb_state.h"
 #include "lb/maglev.h"
 #include "lib/bpf_batch.h"
 #include "lib/field.h"
 #include "lib/log.h"
 #include "lib/work_pool.h"
 
-/* "namespace/name" of a service: the owner of its frontends. */
-#define OWNER_LEN (SLUICE_K8S_NAMESPACE_LEN + SLUICE_K8S_NAME_LEN)
 /* Backend ids start at 1 so that 0 never names one. */
 #define BACKEND_ID_FIRST 1
 /* "10.96.0.10:65535/udp (external)": a frontend key in logs. */
@@ -36,53 +34,6 @@
 #define TABLES_PER_COMMIT_MAX 512
 /* Threads computing tables at most, the writer's own included. */
 #define TABLE_WORKERS_MAX 4
-
-/* A programmed backend: what it is and the id the maps know it by. */
-struct lb_be {
-	struct lb_backend b;
-	__u32 id;
-};
-
-struct lb_owner;
-
-/* What a sync asks of one frontend, with backend ids given. */
-struct lb_change {
-	struct lb_be *bes;
-	bool *fresh;		/* bes[i] got its id for this change: undone if it fails */
-	bool *put;		/* bes[i] must be written (new, or its flags changed) */
-	size_t n;
-	struct sluice_svc_value value;
-	struct sluice_svc_meta meta;
-};
-
-/* A change that waits for its frontend's new table to enter sluice_maglev at commit. */
-struct lb_staged {
-	struct lb_change c;
-	bool created;		/* the frontend is new: undone whole if its table fails */
-};
-
-/* A programmed frontend, as the maps hold it. */
-struct lb_fe {
-	struct sluice_svc4_key key;
-	__u32 id;
-	struct sluice_svc_value value;
-	struct sluice_svc_meta meta;
-	struct lb_be *bes;
-	size_t n_bes;
-	struct lb_staged *staged;	/* its next state, until commit */
-	bool table_ok;		/* the map's Maglev table is the one bes give */
-	bool in_map;		/* value and meta are in the maps (else they are still zero) */
-	bool claimed;		/* a service has claimed it since the writer opened */
-	bool seen;		/* wanted in the sync under way */
-	struct lb_owner *owner;
-};
-
-/* The frontends one service holds. */
-struct lb_owner {
-	char name[OWNER_LEN];
-	struct lb_fe **fes;
-	size_t n, cap;
-};
 
 static int key_cmp(const void *a, const void *b)
 {
@@ -120,7 +71,7 @@ static const char *fe_what(const struct lb_fe *fe, char *buf)
 	return what_str(fe->owner ? fe->owner->name : "(none)", &fe->key, buf);
 }
 
-static struct lb_fe *fe_find(struct lb_writer *w, const struct sluice_svc4_key *key)
+struct lb_fe *lb_fe_find(struct lb_writer *w, const struct sluice_svc4_key *key)
 {
 	struct lb_fe probe = { .key = *key };
 	void **hit = tfind(&probe, &w->by_key, key_cmp);
@@ -128,7 +79,12 @@ static struct lb_fe *fe_find(struct lb_writer *w, const struct sluice_svc4_key *
 	return hit ? *hit : NULL;
 }
 
-static struct lb_owner *owner_get(struct lb_writer *w, const char *name, bool create)
+bool lb_fe_index(struct lb_writer *w, struct lb_fe *fe)
+{
+	return tsearch(fe, &w->by_key, key_cmp) != NULL;
+}
+
+struct lb_owner *lb_owner_get(struct lb_writer *w, const char *name, bool create)
 {
 	struct lb_owner probe, *o, **hit;
 
@@ -147,7 +103,7 @@ static struct lb_owner *owner_get(struct lb_writer *w, const char *name, bool cr
 	return o;
 }
 
-static int owner_add(struct lb_owner *o, struct lb_fe *fe)
+int lb_owner_add(struct lb_owner *o, struct lb_fe *fe)
 {
 	if (o->n == o->cap) {
 		size_t cap = o->cap ? o->cap * 2 : 4;
@@ -307,7 +263,7 @@ static int be_cmp(const struct lb_backend *a, const struct lb_backend *b)
 	return memcmp(a, b, offsetof(struct lb_backend, flags));
 }
 
-static int bes_cmp(const void *a, const void *b)
+int lb_bes_cmp(const void *a, const void *b)
 {
 	return be_cmp(&((const struct lb_be *)a)->b, &((const struct lb_be *)b)->b);
 }
@@ -389,7 +345,7 @@ static int backends_write(struct lb_writer *w, const struct lb_fe *fe, struct lb
 	return err;
 }
 
-static void change_free(struct lb_change *c)
+void lb_change_free(struct lb_change *c)
 {
 	free(c->bes);
 	free(c->fresh);
@@ -399,8 +355,7 @@ static void change_free(struct lb_change *c)
 	c->put = NULL;
 }
 
-/* Room in c for n backends (one more, so that no backends is not NULL); on failure c holds nothing. */
-static int change_alloc(struct lb_change *c, size_t n)
+int lb_change_alloc(struct lb_change *c, size_t n)
 {
 	c->bes = calloc(n + 1, sizeof(*c->bes));
 	c->fresh = calloc(n + 1, sizeof(*c->fresh));
@@ -408,7 +363,7 @@ static int change_alloc(struct lb_change *c, size_t n)
 	c->n = n;
 	if (c->bes && c->fresh && c->put)
 		return 0;
-	change_free(c);
+	lb_change_free(c);
 	return -ENOMEM;
 }
 
@@ -490,7 +445,7 @@ static int commit_oldest(struct lb_writer *w);
  * the older one is committed first (the caller's frontend holds its owner
  * meanwhile), while the pool goes on with the newer.
  */
-static void fe_stage(struct lb_writer *w, struct lb_fe *fe, struct lb_staged *s,
+void lb_fe_stage(struct lb_writer *w, struct lb_fe *fe, struct lb_staged *s,
 		     struct lb_change *c, bool created)
 {
 	size_t slot;
@@ -538,7 +493,7 @@ static int fe_apply(struct lb_writer *w, struct lb_fe *fe, bool created, const c
 	};
 	struct lb_staged *staged;
 	char what[WHAT_LEN];
-	int err = change_alloc(&c, want->n_backends);
+	int err = lb_change_alloc(&c, want->n_backends);
 
 	if (err)
 		goto out;
@@ -559,7 +514,7 @@ static int fe_apply(struct lb_writer *w, struct lb_fe *fe, bool created, const c
 			err = -ENOMEM;
 			goto undo;
 		}
-		fe_stage(w, fe, staged, &c, created);
+		lb_fe_stage(w, fe, staged, &c, created);
 		goto out;
 	}
 	err = backends_write(w, fe, &c);
@@ -575,7 +530,7 @@ static int fe_apply(struct lb_writer *w, struct lb_fe *fe, bool created, const c
 undo:
 	change_undo(w, &c);
 out:
-	change_free(&c);
+	lb_change_free(&c);
 	return err;
 }
 
@@ -636,7 +591,7 @@ static struct lb_fe *fe_new(struct lb_writer *w, const struct sluice_svc4_key *k
 	}
 	fe->key = *key;
 	fe->id = (__u32)id;
-	if (!tsearch(fe, &w->by_key, key_cmp)) {
+	if (!lb_fe_index(w, fe)) {
 		idalloc_put(&w->fe_ids, fe->id);
 		free(fe);
 		return NULL;
@@ -681,7 +636,7 @@ static int staged_finish(struct lb_writer *w, struct lb_fe *fe, int table_err, i
 		owner_release(w, owner);
 	}
 out:
-	change_free(&s->c);
+	lb_change_free(&s->c);
 	free(s);
 	return err;
 }
@@ -906,7 +861,7 @@ int lb_writer_sync(struct lb_writer *w, const char *ns, const char *name,
 	int err;
 
 	snprintf(owner_name, sizeof(owner_name), "%s/%s", ns, name);
-	owner = owner_get(w, owner_name, want->n > 0);
+	owner = lb_owner_get(w, owner_name, want->n > 0);
 	if (want->n && !owner)
 		return -ENOMEM;
 	commit_before_sync(w, owner);
@@ -914,7 +869,7 @@ int lb_writer_sync(struct lb_writer *w, const char *ns, const char *name,
 		owner->fes[i]->seen = false;
 	for (i = 0; i < want->n; i++) {
 		const struct lb_frontend *d = &want->items[i];
-		struct lb_fe *fe = fe_find(w, &d->key);
+		struct lb_fe *fe = lb_fe_find(w, &d->key);
 		bool created = false;
 
 		/* The same key twice in one service: the first one stands. */
@@ -940,7 +895,7 @@ int lb_writer_sync(struct lb_writer *w, const char *ns, const char *name,
 			}
 			created = true;
 		}
-		if (!fe->owner && owner_add(owner, fe)) {
+		if (!fe->owner && lb_owner_add(owner, fe)) {
 			if (created)
 				fe_discard(w, fe);
 			owner_release(w, owner);
@@ -1036,229 +991,6 @@ static int map_capacity(int fd, __u32 *max)
 	return 0;
 }
 
-/*
- * Every key of a map, read before any is deleted: deleting the key a walk
- * stands on restarts get_next_key from the first key, which would visit
- * entries twice.
- */
-static int map_keys(int fd, size_t key_size, void **out, size_t *n)
-{
-	size_t cap = 0;
-	char *keys = NULL, *prev = NULL;
-
-	*n = 0;
-	for (;;) {
-		if (*n == cap) {
-			char *k = realloc(keys, (cap = cap ? cap * 2 : 64) * key_size);
-
-			if (!k) {
-				free(keys);
-				return -ENOMEM;
-			}
-			keys = k;
-			if (prev)
-				prev = keys + (*n - 1) * key_size;
-		}
-		if (bpf_map_get_next_key(fd, prev, keys + *n * key_size))
-			break;
-		prev = keys + *n * key_size;
-		(*n)++;
-	}
-	*out = keys;
-	return errno == ENOENT ? 0 : -errno;
-}
-
-/* Frontends from the metadata map, each checked against its frontend entry. */
-static int load_frontends(struct lb_writer *w, struct lb_fe **by_id, __u32 fe_max)
-{
-	struct sluice_svc_meta meta;
-	struct sluice_svc_value value;
-	char owner_name[OWNER_LEN];
-	__u32 *ids;
-	size_t n, i;
-	int err = map_keys(w->maps.meta_fd, sizeof(*ids), (void **)&ids, &n);
-
-	for (i = 0; i < n && !err; i++) {
-		__u32 id = ids[i];
-		struct lb_fe *fe;
-		struct lb_owner *o;
-
-		if (bpf_map_lookup_elem(w->maps.meta_fd, &id, &meta))
-			continue;
-		if (id >= fe_max || bpf_map_lookup_elem(w->maps.svc_fd, &meta.key, &value) ||
-		    value.id != id || fe_find(w, &meta.key)) {
-			/* Half a frontend (a crash mid-write): its metadata and table go. */
-			bpf_map_delete_elem(w->maps.maglev_fd, &id);
-			bpf_map_delete_elem(w->maps.meta_fd, &id);
-			continue;
-		}
-		fe = calloc(1, sizeof(*fe));
-		if (!fe) {
-			err = -ENOMEM;
-			break;
-		}
-		fe->key = meta.key;
-		fe->id = id;
-		fe->value = value;
-		fe->meta = meta;
-		fe->in_map = true;
-		if (!tsearch(fe, &w->by_key, key_cmp)) {
-			free(fe);
-			err = -ENOMEM;
-			break;
-		}
-		idalloc_take(&w->fe_ids, id);
-		by_id[id] = fe;
-		w->stats.frontends++;
-		snprintf(owner_name, sizeof(owner_name), "%s/%s", meta.namespace, meta.name);
-		o = owner_get(w, owner_name, true);
-		if (!o || owner_add(o, fe))
-			err = -ENOMEM;
-	}
-	free(ids);
-	return err;
-}
-
-/* Frontend entries without metadata belong to nobody: remove them. */
-static int drop_orphan_frontends(struct lb_writer *w, struct lb_fe **by_id, __u32 fe_max)
-{
-	struct sluice_svc4_key *keys;
-	struct sluice_svc_value value;
-	size_t n, i;
-	int err = map_keys(w->maps.svc_fd, sizeof(*keys), (void **)&keys, &n);
-
-	for (i = 0; i < n && !err; i++) {
-		if (fe_find(w, &keys[i]))
-			continue;
-		if (!bpf_map_lookup_elem(w->maps.svc_fd, &keys[i], &value) && value.id < fe_max &&
-		    !by_id[value.id])
-			bpf_map_delete_elem(w->maps.maglev_fd, &value.id);
-		bpf_map_delete_elem(w->maps.svc_fd, &keys[i]);
-	}
-	free(keys);
-	return err;
-}
-
-static int load_backends(struct lb_writer *w, struct lb_fe **by_id, __u32 fe_max)
-{
-	struct sluice_backend4 be;
-	__u32 *ids;
-	size_t n, i;
-	int err = map_keys(w->maps.backend_fd, sizeof(*ids), (void **)&ids, &n);
-
-	for (i = 0; i < n && !err; i++) {
-		__u32 id = ids[i];
-		struct lb_fe *fe;
-		struct lb_be *bes;
-
-		if (bpf_map_lookup_elem(w->maps.backend_fd, &id, &be))
-			continue;
-		fe = be.svc_id < fe_max ? by_id[be.svc_id] : NULL;
-		if (!fe || !idalloc_take(&w->be_ids, id)) {
-			bpf_map_delete_elem(w->maps.backend_fd, &id);
-			continue;
-		}
-		bes = realloc(fe->bes, (fe->n_bes + 1) * sizeof(*bes));
-		if (!bes) {
-			err = -ENOMEM;
-			break;
-		}
-		fe->bes = bes;
-		fe->bes[fe->n_bes].id = id;
-		fe->bes[fe->n_bes].b = (struct lb_backend){
-			.addr = be.addr, .port = be.port, .proto = be.proto, .flags = be.flags,
-		};
-		fe->n_bes++;
-		w->stats.backends++;
-	}
-	free(ids);
-	return err;
-}
-
-static void sort_visit(const void *node, VISIT which, void *arg)
-{
-	struct lb_fe *fe = *(struct lb_fe *const *)node;
-
-	(void)arg;
-	if (which == postorder || which == leaf)
-		qsort(fe->bes, fe->n_bes, sizeof(*fe->bes), bes_cmp);
-}
-
-/* Tables of frontends that have backends are theirs; any other goes. */
-static int load_tables(struct lb_writer *w, struct lb_fe **by_id, __u32 fe_max)
-{
-	__u32 *ids;
-	size_t n, i;
-	int err = map_keys(w->maps.maglev_fd, sizeof(*ids), (void **)&ids, &n);
-
-	for (i = 0; i < n && !err; i++) {
-		struct lb_fe *fe = ids[i] < fe_max ? by_id[ids[i]] : NULL;
-
-		if (fe && fe->n_bes)
-			fe->table_ok = true;
-		else
-			bpf_map_delete_elem(w->maps.maglev_fd, &ids[i]);
-	}
-	free(ids);
-	return err;
-}
-
-/* Stages fe's table again from the backends it has: its ids and everything else stay. */
-static int table_restage(struct lb_writer *w, struct lb_fe *fe)
-{
-	struct lb_change c = { .value = fe->value, .meta = fe->meta };
-	struct lb_staged *staged = calloc(1, sizeof(*staged));
-
-	if (change_alloc(&c, fe->n_bes) || !staged) {
-		free(staged);
-		change_free(&c);
-		return -ENOMEM;
-	}
-	memcpy(c.bes, fe->bes, fe->n_bes * sizeof(*c.bes));
-	fe_stage(w, fe, staged, &c, false);
-	return 0;
-}
-
-struct restage_ctx {
-	struct lb_writer *w;
-	size_t n;
-	int err;
-};
-
-static void restage_visit(const void *node, VISIT which, void *arg)
-{
-	struct lb_fe *fe = *(struct lb_fe *const *)node;
-	struct restage_ctx *c = arg;
-
-	if ((which != postorder && which != leaf) || !fe->n_bes || fe->table_ok || c->err)
-		return;
-	c->err = table_restage(c->w, fe);
-	c->n++;
-}
-
-/*
- * Frontends with backends but no table (sluice_maglev was rebuilt for a new
- * layout or table size, or a crash came between a frontend and its table)
- * get theirs at once, before any source has synced: their services keep
- * working through the restart. One that cannot get it (a full map) is
- * logged and stays as it is; the first sync tries it again.
- */
-static void restore_tables(struct lb_writer *w)
-{
-	struct restage_ctx c = { .w = w };
-	int err;
-
-	twalk_r(w->by_key, restage_visit, &c);
-	err = lb_writer_commit(w);
-	if (!err)
-		err = c.err;
-	if (c.n && !err)
-		pr_info("service maps: %zu frontends without a Maglev table got theirs again", c.n);
-	else if (c.n)
-		pr_err("service maps: %zu frontends had no Maglev table; giving them theirs "
-		       "again failed for some: %s", c.n, strerror(-err));
-}
-
 /* Threads computing tables, the writer's own included: the CPUs this process may use, up to the cap. */
 static size_t table_workers(void)
 {
@@ -1287,7 +1019,6 @@ static int check_table_size(int fd, __u32 maglev_size)
 int lb_writer_open(struct lb_writer *w, const struct lb_maps *maps, __u32 maglev_size)
 {
 	__u32 fe_max = 0, be_max = 0;
-	struct lb_fe **by_id = NULL;
 	int err;
 
 	memset(w, 0, sizeof(*w));
@@ -1312,26 +1043,15 @@ int lb_writer_open(struct lb_writer *w, const struct lb_maps *maps, __u32 maglev
 	w->commit_errs = calloc(w->tables_per_commit, sizeof(*w->commit_errs));
 	w->publish_errs = calloc(w->tables_per_commit, sizeof(*w->publish_errs));
 	w->pool = work_pool_start(table_workers() - 1, table_compute_staged, w);
-	by_id = calloc(fe_max, sizeof(*by_id));
 	if (!w->stage_ids || !w->stage_fes || !w->stage_errs || !w->stage_slots ||
-	    !w->commit_errs || !w->publish_errs || !w->pool || !by_id || idalloc_init(&w->fe_ids, 0, fe_max) ||
+	    !w->commit_errs || !w->publish_errs || !w->pool ||
+	    idalloc_init(&w->fe_ids, 0, fe_max) ||
 	    idalloc_init(&w->be_ids, BACKEND_ID_FIRST, be_max + BACKEND_ID_FIRST)) {
 		err = -ENOMEM;
 		goto out;
 	}
-	err = load_frontends(w, by_id, fe_max);
-	if (!err)
-		err = drop_orphan_frontends(w, by_id, fe_max);
-	if (!err)
-		err = load_backends(w, by_id, fe_max);
-	if (!err)
-		err = load_tables(w, by_id, fe_max);
-	if (!err) {
-		twalk_r(w->by_key, sort_visit, NULL);
-		restore_tables(w);
-	}
+	err = lb_restore(w, fe_max);
 out:
-	free(by_id);
 	if (err)
 		lb_writer_close(w);
 	return err;
@@ -1372,7 +1092,7 @@ static void fe_free(void *p)
 	struct lb_fe *fe = p;
 
 	if (fe->staged) {
-		change_free(&fe->staged->c);
+		lb_change_free(&fe->staged->c);
 		free(fe->staged);
 	}
 	free(fe->bes);
