@@ -8,6 +8,7 @@
 #include <sluice/service.h>
 
 #include "lb/maglev.h"
+#include "lib/hash.h"
 
 /* The default table size, and a larger prime for the disruption bound. */
 #define M_DEFAULT SLUICE_MAGLEV_SIZE
@@ -112,6 +113,28 @@ Test(maglev, same_keys_same_table_in_any_order_of_calls)
 	cr_assert_eq(maglev_fill(names, 5, M_DEFAULT, a), 0, "first");
 	cr_assert_eq(maglev_fill(names, 5, M_DEFAULT, b), 0, "second");
 	cr_expect_arr_eq(a, b, sizeof(a), "deterministic");
+}
+
+/*
+ * Agents of every release must give the same keys the same table, or a
+ * flow that ECMP moves to another node, or an agent upgrade, sends new
+ * connections elsewhere. This hash of one table was taken from sluice
+ * 0.1.0's fill; a faster fill must keep it.
+ */
+#define PINNED_TABLE_HASH 0x92e7cb2f7e4b76c5ULL
+
+Test(maglev, the_table_for_given_keys_never_changes)
+{
+	static uint32_t table[M_DEFAULT];
+	uint64_t h = FNV64_OFFSET;
+	uint32_t i;
+
+	make_names(3, 0);
+	cr_assert_eq(maglev_fill(names, 3, M_DEFAULT, table), 0, "fill");
+	for (i = 0; i < M_DEFAULT; i++)
+		h = fnv1a64_u64(h, table[i]);
+	cr_expect_eq(h, PINNED_TABLE_HASH, "table hash %#llx, pinned %#llx",
+		     (unsigned long long)h, PINNED_TABLE_HASH);
 }
 
 Test(maglev, rejects_bad_arguments)
