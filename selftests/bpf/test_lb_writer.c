@@ -873,7 +873,7 @@ Test(lb_writer, staged_tables_commit_in_chunks)
 	tw.tables_per_commit = SMALL_BATCH;
 	many_sync(MANY_SERVICES, many_three, "flush");
 	before = map_count(tw_maps.svc_fd, sizeof(struct sluice_svc4_key));
-	cr_expect_geq(before, SMALL_BATCH, "sync: older chunks committed as the sync went, %u", before);
+	cr_expect_geq(before, SMALL_BATCH, "sync: older chunks committed as it went, %u", before);
 	cr_expect_eq(before % SMALL_BATCH, 0, "sync: whole chunks committed, %u frontends", before);
 	cr_expect_leq(MANY_SERVICES - before, 2 * SMALL_BATCH,
 		      "sync: at most two chunks wait, %u do", MANY_SERVICES - before);

@@ -67,13 +67,13 @@ struct lb_owner {
 struct lb_fe *lb_fe_find(struct lb_writer *w, const struct sluice_svc4_key *key);
 /* Puts fe into the writer's frontends by key; false when out of memory. */
 bool lb_fe_index(struct lb_writer *w, struct lb_fe *fe);
-/* The owner of this name; created (empty) if asked for and missing. NULL: none, or out of memory. */
+/* The owner of this name, created (empty) if asked for; NULL: none, or out of memory. */
 struct lb_owner *lb_owner_get(struct lb_writer *w, const char *name, bool create);
 /* Makes o fe's owner; -ENOMEM. */
 int lb_owner_add(struct lb_owner *o, struct lb_fe *fe);
 /* Orders struct lb_be by backend (address, port, protocol), for qsort. */
 int lb_bes_cmp(const void *a, const void *b);
-/* Room in c for n backends (one more, so that no backends is not NULL); on failure c holds nothing. */
+/* Room in c for n backends (one more, so no backends is not NULL); on failure c holds nothing. */
 int lb_change_alloc(struct lb_change *c, size_t n);
 void lb_change_free(struct lb_change *c);
 /*

@@ -22,7 +22,7 @@
 #define KEY_STR_LEN 64
 /* "service NAMESPACE/NAME frontend KEY": a frontend in logs (32: room for the words). */
 #define WHAT_LEN (OWNER_LEN + KEY_STR_LEN + 32)
-/* Staged tables wait for their commit in one buffer of at most this many bytes, two commits' worth. */
+/* Staged tables wait for their commit in one buffer of at most this many bytes (two commits). */
 #define STAGE_BYTES_MAX (16 << 20)
 /*
  * Tables per commit at most, whatever their size: enough to make each
@@ -430,7 +430,8 @@ static int fe_publish(struct lb_writer *w, struct lb_fe *fe, const struct lb_cha
 	if (meta_changes(fe, c) && bpf_map_update_elem(w->maps.meta_fd, &fe->id, &c->meta, BPF_ANY))
 		return map_err(SLUICE_STR(SLUICE_MAP_SVC_META), -errno, fe_what(fe, what));
 	fe->meta = c->meta;
-	if (value_changes(fe, c) && bpf_map_update_elem(w->maps.svc_fd, &fe->key, &c->value, BPF_ANY))
+	if (value_changes(fe, c) &&
+	    bpf_map_update_elem(w->maps.svc_fd, &fe->key, &c->value, BPF_ANY))
 		return map_err(SLUICE_STR(SLUICE_MAP_SVC4), -errno, fe_what(fe, what));
 	fe->value = c->value;
 	fe->in_map = true;
@@ -719,9 +720,10 @@ out:
 static void stage_publish(struct lb_writer *w, struct lb_fe **fes, size_t n_fes, int *errs,
 			  bool what_meta)
 {
-	size_t n = 0, i, k, *from = calloc(n_fes, sizeof(*from));
 	size_t key_size = what_meta ? sizeof(__u32) : sizeof(struct sluice_svc4_key);
-	size_t value_size = what_meta ? sizeof(struct sluice_svc_meta) : sizeof(struct sluice_svc_value);
+	size_t value_size = what_meta ? sizeof(struct sluice_svc_meta) :
+					sizeof(struct sluice_svc_value);
+	size_t n = 0, i, k, *from = calloc(n_fes, sizeof(*from));
 	char *keys = calloc(n_fes, key_size), *vals = calloc(n_fes, value_size);
 	int *pub_errs = calloc(n_fes, sizeof(*pub_errs));
 	char what[WHAT_LEN];
@@ -739,10 +741,13 @@ static void stage_publish(struct lb_writer *w, struct lb_fe **fes, size_t n_fes,
 		fe = fes[i];
 		if (errs[i] || !(what_meta ? meta_changes(fe, c) : value_changes(fe, c)))
 			continue;
-		memcpy(keys + n * key_size, what_meta ? (const void *)&fe->id : (const void *)&fe->key,
-		       key_size);
-		memcpy(vals + n * value_size, what_meta ? (const void *)&c->meta : (const void *)&c->value,
-		       value_size);
+		if (what_meta) {
+			memcpy(keys + n * key_size, &fe->id, key_size);
+			memcpy(vals + n * value_size, &c->meta, value_size);
+		} else {
+			memcpy(keys + n * key_size, &fe->key, key_size);
+			memcpy(vals + n * value_size, &c->value, value_size);
+		}
 		from[n++] = i;
 	}
 	if (n)

@@ -33,7 +33,7 @@ int maglev_fill(const uint64_t *keys, size_t n, uint32_t size, uint32_t *table)
 		pos[b] = (uint32_t)(fnv1a64_u64(MAGLEV_SEED_OFFSET, keys[b]) % size);
 		skip[b] = (uint32_t)(fnv1a64_u64(MAGLEV_SEED_SKIP, keys[b]) % (size - 1) + 1);
 	}
-	/* Each backend in turn takes the next free slot of its permutation; every slot is taken once. */
+	/* Each backend in turn takes the next free slot of its permutation, until all are taken. */
 	while (filled < size) {
 		for (b = 0; b < n && filled < size; b++) {
 			/* Kept in registers: the walk is most of a table's cost. */
@@ -41,7 +41,7 @@ int maglev_fill(const uint64_t *keys, size_t n, uint32_t size, uint32_t *table)
 
 			do {
 				slot = p;
-				/* Both are below size: one subtraction keeps the sum below it, no division. */
+				/* Both are below size: one subtraction, no division. */
 				p = p >= back ? p - back : p + step;
 			} while (taken[slot]);
 			taken[slot] = 1;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* What a refused batch map operation means, for the callers that fall back to one entry at a time. */
+/* What a refused batch map operation means, for callers that fall back to one entry at a time. */
 #ifndef SLUICE_BPF_BATCH_H
 #define SLUICE_BPF_BATCH_H
 
