@@ -13,8 +13,9 @@
  * datapath's counters from the pinned maps itself (the kernel serialises
  * map access).
  *
- * The Prometheus writer and the rendering are pure functions of numbers,
- * so they are unit-tested on text alone.
+ * The rendering is a pure function of numbers, so it is unit-tested on
+ * text alone; the Prometheus writer is prom_text.h, the map readings
+ * map_usage.h.
  */
 #ifndef SLUICE_AGENT_METRICS_H
 #define SLUICE_AGENT_METRICS_H
@@ -25,6 +26,8 @@
 #include <linux/types.h>
 #include <sluice/abi.h>
 
+#include "agent/map_usage.h"
+#include "agent/prom_text.h"
 #include "k8s/object.h"
 #include "lib/pins.h"
 
@@ -44,8 +47,6 @@
 #define METRICS_WHY_LEN 160
 /* Maps a snapshot has room for (every pinned map; sluice has 19). */
 #define METRICS_MAPS_MAX 32
-/* Finite buckets of the reconcile histogram, from 100 us to 10 s. */
-#define METRICS_LATENCY_BUCKETS 16
 /*
  * How often the agent counts every map's entries (with its conntrack GC
  * pass, daemon.c checks): /metrics's HELP text says so.
@@ -77,45 +78,6 @@ struct metrics_addr {
  */
 int metrics_addr_parse(const char *arg, struct metrics_addr *a, char *why, size_t why_len);
 
-/* A growing text buffer; after an allocation failure it stays failed. */
-struct prom_buf {
-	char *s;
-	size_t len, cap;
-	bool failed;
-};
-
-void prom_buf_free(struct prom_buf *b);
-/* printf into the buffer. */
-void prom_printf(struct prom_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* "# HELP name help" (help escaped) and "# TYPE name type". */
-void prom_family(struct prom_buf *b, const char *name, const char *type, const char *help);
-/*
- * One sample line: name, labels as name/value pairs ending with NULL (values
- * escaped), and the value. Whole numbers go as u64, so that counters past
- * 2^53 stay exact.
- */
-void prom_u64(struct prom_buf *b, const char *name, __u64 v, ...)
-	__attribute__((sentinel));
-void prom_double(struct prom_buf *b, const char *name, double v, ...)
-	__attribute__((sentinel));
-/* A float as the format writes it: shortest round-trip text, NaN, +Inf, -Inf. */
-void prom_format_double(double v, char *buf, size_t len);
-
-/* A histogram: counts per finite bucket (not cumulative), all observations and their sum. */
-struct metrics_histogram {
-	__u64 buckets[METRICS_LATENCY_BUCKETS];
-	__u64 count;
-	double sum;
-};
-
-/* The upper bounds (seconds) of the finite buckets, ascending. */
-extern const double metrics_latency_bounds[METRICS_LATENCY_BUCKETS];
-
-void metrics_histogram_observe(struct metrics_histogram *h, double v);
-/* The _bucket (cumulative, le), _sum and _count lines of one labelled histogram. */
-void prom_histogram(struct prom_buf *b, const char *name, const struct metrics_histogram *h,
-		    const char *label, const char *value);
-
 /* The two reconcilers whose flushes are timed and whose refusals are counted. */
 enum metrics_reconciler {
 	METRICS_SERVICE,	/* Services and EndpointSlices */
@@ -127,14 +89,6 @@ enum metrics_reconciler {
 struct metrics_api {
 	__u64 lists, relists, watch_restarts, errors;
 	bool synced;
-};
-
-/* A pinned map's fill. */
-struct map_usage {
-	const char *name;	/* pin name (sluice_map_names), or NULL when unread */
-	__u32 type;		/* enum bpf_map_type */
-	__u64 entries;		/* arrays: every slot; the ring buffer: bytes unread */
-	__u64 capacity;		/* max_entries; the ring buffer: its bytes */
 };
 
 /* What the daemon's loop publishes: its own state, as numbers. */
@@ -175,24 +129,6 @@ int metrics_render(struct prom_buf *b, const struct metrics_snapshot *s,
 int metrics_healthz(const struct metrics_snapshot *s, double age_s, int pins_err,
 		    const char *pins_why, struct prom_buf *body);
 
-/*
- * Reads a map's type and capacity, and with count also its entries: by
- * batch lookup, or a key walk where the map has no batch operations (LPM
- * tries), slot by slot for an array of maps; arrays are full by
- * construction. A full 256k-entry hash map takes about 0.1 s. 0, or a
- * negative errno.
- */
-int map_usage_read(int fd, bool count, struct map_usage *u);
-/* Whether a map of this type can run out of room (arrays and rings cannot). */
-bool map_type_can_fill(__u32 type);
-/* entries as a percentage of capacity (0 for a map of no capacity). */
-double map_usage_pct(const struct map_usage *u);
-/*
- * Drops per reason summed over endpoints and CPUs, from sluice_drops's fd.
- * 0, or a negative errno.
- */
-int drops_by_reason(int fd, struct sluice_counter sums[SLUICE_VERDICT_MAX],
-		    bool seen[SLUICE_VERDICT_MAX]);
 /* Verdict counters and drops from the pins; what cannot be read is left out. */
 void metrics_read_datapath(const struct sluice_pins *pins, struct metrics_datapath *dp);
 
