@@ -28,6 +28,11 @@ podman_setup() {
 	cni_conf n1 | jq '{cniVersion, name, plugins: [del(.name, .cniVersion)]}' \
 		>"$E2E_DIR/cni.d/podnet.conflist"
 	on_cleanup pm rm -af -t 0 ">/dev/null 2>&1"
+	# libcni keeps its result cache in /var/lib/cni/results, wherever podman
+	# keeps the rest: a machine that had none gets none back (rmdir takes
+	# only what is empty, so another runtime's cache there stays).
+	[[ -e /var/lib/cni ]] ||
+		on_cleanup "rmdir /var/lib/cni/results /var/lib/cni 2>/dev/null || true"
 	tar -C "$rootfs" -c . | pm import - localhost/sluice-e2e-busybox >/dev/null ||
 		fail "podman import"
 }
