@@ -1,261 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
-#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "agent/policies.h"
+#include "agent/policy_cache.h"
 #include "k8s/fields.h"
+#include "lib/clock.h"
 #include "lib/field.h"
 #include "lib/log.h"
 #include "policy/compute.h"
 #include "policy/netpol.h"
 #include "policy/objects.h"
 
-/* "namespace/name". */
-#define KEY_LEN (SLUICE_K8S_NAMESPACE_LEN + SLUICE_K8S_NAME_LEN)
-/* The label the API server gives every namespace; policies select namespaces by it. */
-#define NS_NAME_LABEL "kubernetes.io/metadata.name"
 /* Bits of an IPv4 address: a single address in the ipcache. */
 #define IPV4_BITS 32
-#define NS_PER_S 1000000000ULL
-#define NS_PER_MS 1000000.0
-
-/* Every cached entry starts with its key. */
-struct pod_entry {
-	char key[KEY_LEN];
-	struct pol_pod pod;
-};
-
-struct ns_entry {
-	char key[KEY_LEN];
-	struct pol_namespace ns;
-};
-
-struct np_entry {
-	char key[KEY_LEN];
-	struct netpol np;
-};
-
-static __u64 monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * NS_PER_S + (__u64)ts.tv_nsec;
-}
-
-/* The first change since the last flush starts the clock of how long applying took. */
-static void mark_dirty(struct policies *p)
-{
-	if (!p->dirty)
-		p->dirty_since_ns = monotonic_ns();
-	p->dirty = true;
-}
-
-static int entry_cmp(const void *a, const void *b)
-{
-	return strcmp((const char *)a, (const char *)b);
-}
-
-static void pod_entry_free(void *e)
-{
-	pol_pod_free(&((struct pod_entry *)e)->pod);
-	free(e);
-}
-
-static void ns_entry_free(void *e)
-{
-	pol_namespace_free(&((struct ns_entry *)e)->ns);
-	free(e);
-}
-
-static void np_entry_free(void *e)
-{
-	netpol_free(&((struct np_entry *)e)->np);
-	free(e);
-}
-
-/* Replaces the entry with e's key by e. */
-static void cache_put(void **tree, void *e, void (*entry_free)(void *))
-{
-	void **hit = tfind(e, tree, entry_cmp);
-
-	if (hit) {
-		void *old = *hit;
-
-		tdelete(old, tree, entry_cmp);
-		entry_free(old);
-	}
-	if (!tsearch(e, tree, entry_cmp))
-		entry_free(e);
-}
-
-/*
- * A refused object leaves the last valid version in force: a bad edit to a
- * policy neither opens what it closed nor closes what it opened.
- */
-static void refused(struct policies *p, enum k8s_kind kind, const char *ns, const char *name,
-		    const char *why)
-{
-	pr_warn("%s %s%s%s skipped: %s", k8s_kind_name(kind), ns, *ns ? "/" : "",
-		*name ? name : "?", why);
-	p->stats.invalid++;
-}
-
-static void pod_update(struct policies *p, const cJSON *obj)
-{
-	struct pod_entry *e = calloc(1, sizeof(*e));
-	char why[K8S_WHY_LEN];
-
-	if (!e)
-		return;
-	if (pol_pod_parse(obj, &e->pod, why, sizeof(why))) {
-		refused(p, K8S_KIND_POD, e->pod.ns, e->pod.name, why);
-		free(e);
-		return;
-	}
-	snprintf(e->key, sizeof(e->key), "%s/%s", e->pod.ns, e->pod.name);
-	cache_put(&p->pods, e, pod_entry_free);
-	mark_dirty(p);
-}
-
-static void ns_update(struct policies *p, const cJSON *obj)
-{
-	struct ns_entry *e = calloc(1, sizeof(*e));
-	char why[K8S_WHY_LEN] = "";
-
-	if (!e)
-		return;
-	if (pol_namespace_parse(obj, &e->ns, why, sizeof(why)) ||
-	    labels_set(&e->ns.labels, NS_NAME_LABEL, e->ns.name)) {
-		refused(p, K8S_KIND_NAMESPACE, "", e->ns.name, why[0] ? why : "out of memory");
-		ns_entry_free(e);
-		return;
-	}
-	copy_field(e->key, sizeof(e->key), e->ns.name);
-	cache_put(&p->nss, e, ns_entry_free);
-	mark_dirty(p);
-}
-
-static void np_update(struct policies *p, const cJSON *obj)
-{
-	struct np_entry *e = calloc(1, sizeof(*e));
-	char why[K8S_WHY_LEN];
-
-	if (!e)
-		return;
-	if (netpol_parse(obj, &e->np, why, sizeof(why))) {
-		refused(p, K8S_KIND_NETWORKPOLICY, e->np.ns, e->np.name, why);
-		np_entry_free(e);
-		return;
-	}
-	snprintf(e->key, sizeof(e->key), "%s/%s", e->np.ns, e->np.name);
-	cache_put(&p->nps, e, np_entry_free);
-	mark_dirty(p);
-}
-
-/* A delete needs only the name: an object is removed even if its last version was refused. */
-static void cache_delete(struct policies *p, enum k8s_kind kind, const cJSON *obj)
-{
-	char ns[SLUICE_K8S_NAMESPACE_LEN], name[SLUICE_K8S_NAME_LEN], why[K8S_WHY_LEN] = "";
-	char key[KEY_LEN];
-	void **tree = kind == K8S_KIND_POD ? &p->pods : kind == K8S_KIND_NAMESPACE ? &p->nss :
-										   &p->nps;
-	void (*entry_free)(void *) = kind == K8S_KIND_POD ? pod_entry_free :
-				     kind == K8S_KIND_NAMESPACE ? ns_entry_free : np_entry_free;
-	void **hit, *old;
-
-	if (!k8s_meta(obj, ns, sizeof(ns), name, sizeof(name), why, sizeof(why))) {
-		refused(p, kind, "", "", why);
-		return;
-	}
-	if (kind == K8S_KIND_NAMESPACE)
-		copy_field(key, sizeof(key), name);
-	else
-		snprintf(key, sizeof(key), "%s/%s", ns, name);
-	hit = tfind(key, tree, entry_cmp);
-	if (!hit)
-		return;
-	old = *hit;
-	tdelete(old, tree, entry_cmp);
-	entry_free(old);
-	mark_dirty(p);
-}
-
-void policies_event(struct policies *p, enum k8s_event_type type, enum k8s_kind kind,
-		    const cJSON *obj)
-{
-	if (kind != K8S_KIND_POD && kind != K8S_KIND_NAMESPACE && kind != K8S_KIND_NETWORKPOLICY)
-		return;
-	if (type == K8S_EVENT_DELETED)
-		cache_delete(p, kind, obj);
-	else if (kind == K8S_KIND_POD)
-		pod_update(p, obj);
-	else if (kind == K8S_KIND_NAMESPACE)
-		ns_update(p, obj);
-	else
-		np_update(p, obj);
-}
-
-void policies_set_host_addrs(struct policies *p, const struct in_addr *addrs, size_t n)
-{
-	struct in_addr *copy = calloc(n + 1, sizeof(*copy));
-
-	if (!copy)
-		return;
-	memcpy(copy, addrs, n * sizeof(*copy));
-	free(p->host_addrs);
-	p->host_addrs = copy;
-	p->n_host = n;
-	mark_dirty(p);
-}
-
-void policies_touch(struct policies *p)
-{
-	mark_dirty(p);
-}
-
-/* A tree's entries, in key order. */
-struct entries {
-	void **v;
-	size_t n, cap;
-};
-
-static void collect_visit(const void *node, VISIT which, void *arg)
-{
-	struct entries *es = arg;
-
-	if ((which == postorder || which == leaf) && es->n < es->cap)
-		es->v[es->n++] = *(void *const *)node;
-}
-
-static void count_visit(const void *node, VISIT which, void *arg)
-{
-	(void)node;
-	if (which == postorder || which == leaf)
-		(*(size_t *)arg)++;
-}
-
-static int collect(void *tree, struct entries *es)
-{
-	memset(es, 0, sizeof(*es));
-	twalk_r(tree, count_visit, &es->cap);
-	es->v = calloc(es->cap + 1, sizeof(*es->v));
-	if (!es->v)
-		return -ENOMEM;
-	twalk_r(tree, collect_visit, es);
-	return 0;
-}
-
-static int key_ptr_cmp(const void *key, const void *elem)
-{
-	return strcmp(key, *(const char *const *)elem);
-}
+/* Milliseconds in a second: the apply time is reported in ms. */
+#define MS_PER_S 1000.0
 
 /* One flush's view: the endpoints, the model built from them and the caches. */
 struct flush {
@@ -312,7 +75,7 @@ static int add_local_pods(struct flush *f)
 			continue;
 		local[n_local++] = ep->key.addr[0];
 		snprintf(key, sizeof(key), "%s/%s", ep->meta.pod_namespace, ep->meta.pod_name);
-		hit = bsearch(key, f->pods.v, f->pods.n, sizeof(*f->pods.v), key_ptr_cmp);
+		hit = bsearch(key, f->pods.v, f->pods.n, sizeof(*f->pods.v), policy_cache_key_cmp);
 		if (hit) {
 			f->ep_pod[i] = (size_t)(hit - f->pods.v);
 		} else {
@@ -351,7 +114,8 @@ static int add_pod_namespaces(struct flush *f)
 	for (i = 0; i < f->m.n_pods; i++) {
 		const char *ns = f->m.pods[i].ns;
 		struct pol_namespace *made;
-		bool known = bsearch(ns, f->nss.v, f->nss.n, sizeof(*f->nss.v), key_ptr_cmp);
+		bool known = bsearch(ns, f->nss.v, f->nss.n, sizeof(*f->nss.v),
+				     policy_cache_key_cmp);
 
 		for (j = f->nss.n; j < f->m.n_nss && !known; j++)
 			known = !strcmp(f->m.nss[j].name, ns);
@@ -372,11 +136,11 @@ static int model_build(struct policies *p, struct flush *f)
 	size_t i;
 	int err;
 
-	err = collect(p->pods, &f->pods);
+	err = policy_cache_collect(p->pods, &f->pods);
 	if (!err)
-		err = collect(p->nss, &f->nss);
+		err = policy_cache_collect(p->nss, &f->nss);
 	if (!err)
-		err = collect(p->nps, &f->nps);
+		err = policy_cache_collect(p->nps, &f->nps);
 	if (err)
 		return err;
 	f->m.pods = calloc(f->pods.n + f->n_eps + 1, sizeof(*f->m.pods));
@@ -583,12 +347,12 @@ int policies_flush(struct policies *p)
 	err = err ? err : ret;
 	/* What could not be written is tried again at the next flush. */
 	if (err)
-		mark_dirty(p);
+		policies_mark_dirty(p);
 	id_allocator_sweep(&p->ids, identity_gone, &p->writer);
 	id_allocator_sweep(&p->policy_ids, policy_id_gone, &p->writer);
 	p->stats.identities = f.m.n_ids;
 	p->stats.policies = f.m.n_policies;
-	p->stats.apply_ms = (double)(monotonic_ns() - p->dirty_since_ns) / NS_PER_MS;
+	p->stats.apply_ms = (monotonic_s() - p->dirty_since) * MS_PER_S;
 	if (p->writer.stats.policy_swaps != swaps)
 		pr_info("policy: %zu policies, %zu identities, %zu endpoint directions isolated; "
 			"in force %.1f ms after the change arrived", f.m.n_policies, f.m.n_ids,
@@ -642,35 +406,17 @@ int policies_open(struct policies *p, const struct sluice_pins *pins)
 	id_allocator_init(&p->ids, SLUICE_IPCACHE_MAX);
 	id_allocator_init(&p->policy_ids, IDENTITY_FIRST + SLUICE_POLICY_META_MAX);
 	restore(p);
-	mark_dirty(p);
+	policies_mark_dirty(p);
 	return 0;
 }
 
 void policies_close(struct policies *p)
 {
-	tdestroy(p->pods, pod_entry_free);
-	tdestroy(p->nss, ns_entry_free);
-	tdestroy(p->nps, np_entry_free);
-	p->pods = p->nss = p->nps = NULL;
+	policy_caches_free(p);
 	id_allocator_free(&p->ids);
 	id_allocator_free(&p->policy_ids);
 	free(p->host_addrs);
 	p->host_addrs = NULL;
 	endpoint_maps_close(&p->eps);
 	pol_writer_close(&p->writer);
-}
-
-/* A read-only view for metrics. */
-
-size_t policies_count(const struct policies *p, enum k8s_kind kind)
-{
-	size_t n = 0;
-
-	if (kind == K8S_KIND_POD)
-		twalk_r(p->pods, count_visit, &n);
-	else if (kind == K8S_KIND_NAMESPACE)
-		twalk_r(p->nss, count_visit, &n);
-	else if (kind == K8S_KIND_NETWORKPOLICY)
-		twalk_r(p->nps, count_visit, &n);
-	return n;
 }

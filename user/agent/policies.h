@@ -37,7 +37,7 @@ struct policies {
 	struct in_addr *host_addrs;	/* the node's own addresses: identity HOST */
 	size_t n_host;
 	bool dirty;
-	__u64 dirty_since_ns;		/* CLOCK_MONOTONIC of the first change not yet applied */
+	double dirty_since;		/* monotonic_s() of the first change not yet applied */
 	struct policies_stats stats;
 };
 
