@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "lb/maglev.h"
 #include "lib/hash.h"
