@@ -37,7 +37,8 @@
 #
 # Usage: tools/bench/services.sh  (after `make`; root; about 5 minutes)
 # Environment: BENCH_SIZES, BENCH_CONN_SECONDS, BENCH_CONN_MAX, BENCH_ROUNDS,
-# BENCH_UPDATE_ROUNDS, BENCH_PROGRAM_TIMEOUT_S, BENCH_AGENT_ARGS (below).
+# BENCH_PROGRAM_ROUNDS, BENCH_UPDATE_ROUNDS, BENCH_PROGRAM_TIMEOUT_S,
+# BENCH_AGENT_ARGS (below).
 set -euo pipefail
 export LC_ALL=C
 
@@ -53,6 +54,10 @@ BENCH_CONN_SECONDS=${BENCH_CONN_SECONDS:-3}
 BENCH_CONN_MAX=${BENCH_CONN_MAX:-60000}
 # Rounds per point; the best is kept, as scheduling noise only ever slows one.
 BENCH_ROUNDS=${BENCH_ROUNDS:-3}
+# Programmings from empty per setup and size, interleaved; the median is
+# kept. This machine's speed drifts by a quarter over minutes, which one
+# round per setup turns into ratios off by as much.
+BENCH_PROGRAM_ROUNDS=${BENCH_PROGRAM_ROUNDS:-3}
 # Single-service updates per setup (alternately there and back); the median is kept.
 BENCH_UPDATE_ROUNDS=${BENCH_UPDATE_ROUNDS:-3}
 # Longest the agent may take to program the largest size before the run fails.
@@ -280,23 +285,42 @@ agent_cpu_s() {
 	awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"
 }
 
-# Programs N services on a fresh sluice node; prints milliseconds from the
-# first file moved into the manifest directory until every frontend is in
-# sluice_svc4 (the agent adds a frontend only once its backends and Maglev
-# table are in place). The files are written beforehand on the same file
-# system, so the move is a rename per file.
+# Programs N services on a sluice node without any; prints milliseconds from
+# the first file moved into the manifest directory until every frontend is
+# in sluice_svc4 (the agent adds a frontend only once its backends and
+# Maglev table are in place). The files are written beforehand on the same
+# file system (or were left there by sluice_clear), so the move is a rename
+# per file.
 sluice_program() {
 	local node=$1 n=$2 stage=$E2E_DIR/stage-$1 start
-	mkdir "$stage"
-	gen sluice "$n" "$(sluice_backend_ips "$node")" -v dir="$stage"
-	start=${EPOCHREALTIME/./}
+	if [[ ! -d $stage ]]; then
+		mkdir "$stage"
+		gen sluice "$n" "$(sluice_backend_ips "$node")" -v dir="$stage"
+	fi
+	start=$(now_us)
 	find "$stage" -name '*.json' -exec mv -t "$(manifest_dir "$node")" {} +
-	"$E2E_DIR/bin/mapwait" count "$(pin_root "$node")/maps/sluice_svc4" "$n" "$start" \
-		$((BENCH_PROGRAM_TIMEOUT_S * 1000)) || {
-		tail -20 "$E2E_DIR/agent-$node.log" >&2
-		fail "sluice on $node did not program $n services in ${BENCH_PROGRAM_TIMEOUT_S}s"
-	}
+	sluice_wait_frontends "$node" "$n" "$start" "program $n services"
 	rmdir "$stage"
+}
+
+# Waits until node $1's sluice_svc4 holds exactly $2 frontends; prints the
+# milliseconds since $3 (microseconds); $4 says what for, should it fail.
+sluice_wait_frontends() {
+	"$E2E_DIR/bin/mapwait" count "$(pin_root "$1")/maps/sluice_svc4" "$2" "$3" \
+		$((BENCH_PROGRAM_TIMEOUT_S * 1000)) || {
+		tail -20 "$E2E_DIR/agent-$1.log" >&2
+		fail "sluice on $1 did not $4 in ${BENCH_PROGRAM_TIMEOUT_S}s"
+	}
+}
+
+# Between programming rounds (not timed): takes every service file out of
+# node $1's manifest directory, back where sluice_program takes them from,
+# and waits until the agent has removed all their frontends.
+sluice_clear() {
+	local node=$1 stage=$E2E_DIR/stage-$1
+	mkdir "$stage"
+	find "$(manifest_dir "$node")" -name '*.json' -exec mv -t "$stage" {} +
+	sluice_wait_frontends "$node" 0 "$(now_us)" "remove every service" >/dev/null
 }
 
 # "seconds count" the agent on node $1 has spent reconciling services, from
@@ -346,6 +370,17 @@ rules_file() {
 	local f=$E2E_DIR/rules-$mode-$n
 	[[ -e $f ]] || gen "$mode" "$n" "$(routed_backend_ips)" >"$f"
 	echo "$f"
+}
+
+# Between programming rounds (not timed): empties the nat table of rule kind
+# $1's setup for N=$2 services (a restore without --noflush replaces the
+# whole table, its chains included).
+rules_clear() {
+	local kind=$1 setup=$1$2
+	case $kind in
+	nft) in_ns "$setup-r" nft delete table ip kube-proxy ;;
+	*) printf '*nat\nCOMMIT\n' | rules_loader "$kind" "$setup" ;;
+	esac
 }
 
 # ---- connections ----
@@ -451,7 +486,7 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 SOCKLB_ROOT=$(socket_lb_root 2>"$E2E_DIR/socklb-why")
 build_helpers
 
-declare -A PROG RATE P50 P99 CONNS FAILED UPD MEMKB AGENT_CPU VIP FLUSHES
+declare -A PROG ROUNDS RATE P50 P99 CONNS FAILED UPD MEMKB AGENT_CPU VIP FLUSHES
 LARGEST=${SIZES[-1]}
 SMALLEST=${SIZES[0]}
 
@@ -470,27 +505,41 @@ for n in "${SIZES[@]}"; do
 	done
 done
 
-for n in "${SIZES[@]}"; do
-	node=s$n
-	agent=$(cat "$E2E_DIR/agent-$node.pid")
-	echo "$n services: programming sluice..." >&2
-	# sluice's memory is read exactly from its maps, before and after.
-	[[ $n == "$LARGEST" ]] && sluice_maps_show "$node" >"$E2E_DIR/maps-empty"
-	cpu0=$(agent_cpu_s "$agent")
-	rec=$(svc_reconcile_s "$node")
-	PROG[sluice,$n]=$(sluice_program "$node" "$n")
-	PROG[sluicemaps,$n]=$(reconcile_ms_since "$node" "$rec")
-	FLUSHES[$n]=$(awk -v a="$rec" -v b="$(svc_reconcile_s "$node")" 'BEGIN {split(a, x, " ");
-		split(b, y, " "); print y[2] - x[2]}')
-	AGENT_CPU[$n]=$(awk -v a="$cpu0" -v b="$(agent_cpu_s "$agent")" 'BEGIN {printf "%.2f", b - a}')
-	[[ $n == "$LARGEST" ]] && sluice_maps_show "$node" >"$E2E_DIR/maps-full"
-	for s in "${RULE_SETUPS[@]}"; do
-		echo "$n services: programming ${SETUP_NAME[$s]}..." >&2
-		# Kernel memory is compared at the largest size only.
-		[[ $n == "$LARGEST" ]] && mem0=$(kernel_mem_sample)
-		PROG[$s,$n]=$(rules_load_ms "$s" "$n" "$(rules_file "$s" "$n")")
-		[[ $n == "$LARGEST" ]] && MEMKB[$s]=$(kernel_mem_growth "$mem0" "$(kernel_mem_sample)")
+# Round 0 programs every setup from new; later rounds empty it first. The
+# memory and the agent's CPU time are read in round 0.
+for ((r = 0; r < BENCH_PROGRAM_ROUNDS; r++)); do
+	for n in "${SIZES[@]}"; do
+		node=s$n
+		agent=$(cat "$E2E_DIR/agent-$node.pid")
+		echo "$n services: programming sluice (round $((r + 1)) of $BENCH_PROGRAM_ROUNDS)..." >&2
+		((r)) && sluice_clear "$node"
+		# sluice's memory is read exactly from its maps, before and after.
+		((r == 0)) && [[ $n == "$LARGEST" ]] && sluice_maps_show "$node" >"$E2E_DIR/maps-empty"
+		cpu0=$(agent_cpu_s "$agent")
+		rec=$(svc_reconcile_s "$node")
+		ROUNDS[sluice,$n]+=" $(sluice_program "$node" "$n")"
+		ROUNDS[sluicemaps,$n]+=" $(reconcile_ms_since "$node" "$rec")"
+		if ((r == 0)); then
+			FLUSHES[$n]=$(awk -v a="$rec" -v b="$(svc_reconcile_s "$node")" 'BEGIN {
+				split(a, x, " "); split(b, y, " "); print y[2] - x[2]}')
+			AGENT_CPU[$n]=$(awk -v a="$cpu0" -v b="$(agent_cpu_s "$agent")" \
+				'BEGIN {printf "%.2f", b - a}')
+			[[ $n == "$LARGEST" ]] && sluice_maps_show "$node" >"$E2E_DIR/maps-full"
+		fi
+		for s in "${RULE_SETUPS[@]}"; do
+			echo "$n services: programming ${SETUP_NAME[$s]}..." >&2
+			((r)) && rules_clear "$s" "$n"
+			# Kernel memory is compared at the largest size only.
+			mem=0
+			((r == 0)) && [[ $n == "$LARGEST" ]] && mem=1
+			((mem)) && mem0=$(kernel_mem_sample)
+			ROUNDS[$s,$n]+=" $(rules_load_ms "$s" "$n" "$(rules_file "$s" "$n")")"
+			((mem)) && MEMKB[$s]=$(kernel_mem_growth "$mem0" "$(kernel_mem_sample)")
+		done
 	done
+done
+for k in "${!ROUNDS[@]}"; do
+	PROG[$k]=$(tr ' ' '\n' <<<"${ROUNDS[$k]}" | grep . | median)
 done
 
 echo "$LARGEST services: ${BENCH_UPDATE_ROUNDS} single-service updates per setup..." >&2
@@ -563,10 +612,27 @@ print_prog_row() {
 		"$(ratio "${PROG[$key,$LARGEST]}" "${PROG[sluicemaps,$LARGEST]}")")"
 }
 
+# Every round at the largest size, and each rule loader's ratio over sluice's
+# reconcile round by round: how far the machine's drift moves one figure.
+print_prog_rounds() {
+	local s r a b line
+	echo "    Round by round at $LARGEST, in ms:"
+	printf '    %-24s%s\n' "sluice, files to maps" "${ROUNDS[sluice,$LARGEST]}" \
+		"sluice, objects to maps" "${ROUNDS[sluicemaps,$LARGEST]}"
+	for s in "${RULE_SETUPS[@]}"; do
+		read -r -a a <<<"${ROUNDS[$s,$LARGEST]}"
+		read -r -a b <<<"${ROUNDS[sluicemaps,$LARGEST]}"
+		line=""
+		for ((r = 0; r < ${#a[@]}; r++)); do line+=" $(ratio "${a[r]}" "${b[r]:-}")"; done
+		printf '    %-24s%s   (x objs:%s)\n' "${SETUP_NAME[$s]}" "${ROUNDS[$s,$LARGEST]}" "$line"
+	done
+}
+
 print_programming() {
 	local s n line
 	echo
-	echo "(1) Time to program N services x $BACKENDS endpoints from empty, in ms"
+	echo "(1) Time to program N services x $BACKENDS endpoints from empty, in ms: the median of"
+	echo "    $BENCH_PROGRAM_ROUNDS rounds (the first on new setups, the others after all was taken out again)"
 	echo "    sluice, files to maps: first file moved into the manifest directory -> every frontend"
 	echo "      in sluice_svc4 (reading and parsing 2N objects, the directory's 100 ms settle delay);"
 	echo "    sluice, objects to maps: the agent's own time reconciling services in that span"
@@ -579,6 +645,7 @@ print_programming() {
 	print_prog_row sluicemaps "sluice, objects to maps"
 	for s in "${RULE_SETUPS[@]}"; do print_prog_row "$s" "${SETUP_NAME[$s]}"; done
 	echo "    (\"x files\", \"x objs\": that setup's time over sluice's by each measure; above 1, sluice is faster.)"
+	print_prog_rounds
 	echo
 	echo "Single-service update at $LARGEST services (one endpoint replaced), median of $BENCH_UPDATE_ROUNDS, in ms"
 	printf '%-24s %10s  %s\n' SETUP ms HOW

@@ -3,8 +3,9 @@
  * Waits until a pinned sluice map shows that the agent has finished
  * programming, and prints how long that took since a given start time:
  *   mapwait count MAP N START_US TIMEOUT_MS
- *       MAP (sluice_svc4) holds N entries: every frontend is in place (the
- *       agent adds a frontend only after its backends and Maglev table);
+ *       MAP (sluice_svc4) holds exactly N entries: every frontend is in
+ *       place (the agent adds a frontend only after its backends and Maglev
+ *       table), or with N 0, every one is gone;
  *   mapwait swap MAP NEW_IP OLD_IP START_US TIMEOUT_MS
  *       MAP (sluice_backend4) holds a backend at NEW_IP and none at OLD_IP:
  *       an endpoint change is applied (removed backends go last);
@@ -12,7 +13,9 @@
  *       prints how many entries MAP holds now (bpftool cannot say).
  * START_US is wall-clock microseconds (bash's $EPOCHREALTIME without the dot).
  * The map is read in batches, so one check of 10,000 entries costs a few
- * system calls and the poll interval can be short without loading a CPU.
+ * system calls; still, a check of a full map takes about a millisecond, and
+ * while `count` waits the agent is busy on every CPU, so there checks are
+ * spaced to take at most a tenth of one CPU from what is being measured.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +30,12 @@
 
 /* Short against the figures measured (tens of ms and up), cheap in CPU. */
 #define POLL_US 2000
+/*
+ * `count` sleeps at least this many times its last check's duration: a
+ * tenth of a CPU at most. `swap` keeps POLL_US: one service's update leaves
+ * a CPU idle, and a coarser poll would blur its figure of about 100 ms.
+ */
+#define COUNT_SLEEP_PER_CHECK 9
 /* Entries fetched per batch call, at most; and the most bytes of values one call fetches. */
 #define BATCH 4096
 #define BATCH_VALUE_BYTES (16 << 20)
@@ -133,18 +142,21 @@ int main(int argc, char **argv)
 	start = strtoull(argv[argc - 2], NULL, 10);
 	deadline = now_us() + strtoull(argv[argc - 1], NULL, 10) * 1000;
 	for (;;) {
+		uint64_t check_start = now_us(), pause;
+
 		if (scan_map(fd, &info, &b, new_ip, old_ip, &s)) {
 			fprintf(stderr, "mapwait: %s: %s\n", argv[2], strerror(errno));
 			return 1;
 		}
-		if (swap ? s.has_new && !s.has_old : s.entries >= want)
+		if (swap ? s.has_new && !s.has_old : s.entries == want)
 			break;
 		if (now_us() > deadline) {
 			fprintf(stderr, "mapwait: %s: timed out with %zu entries\n", argv[2],
 				s.entries);
 			return 1;
 		}
-		usleep(POLL_US);
+		pause = swap ? 0 : (now_us() - check_start) * COUNT_SLEEP_PER_CHECK;
+		usleep(pause > POLL_US ? (useconds_t)pause : POLL_US);
 	}
 	printf("%.1f\n", (double)(now_us() - start) / 1000.0);
 	return 0;
