@@ -1,24 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
 #include <stdlib.h>
-#include <time.h>
 #include <bpf/bpf.h>
 #include <linux/types.h>
 #include <sluice/abi.h>
 
 #include "agent/ct_gc.h"
+#include "lib/clock.h"
 
 /* Entries read per batch syscall: big enough to be cheap, small enough for the stack of a pass. */
 #define CT_GC_BATCH 4096
-
-static __u64 monotonic_ns(void)
-{
-	struct timespec ts;
-
-	/* bpf_ktime_get_ns(), which stamps the entries, is CLOCK_MONOTONIC. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
-}
 
 /*
  * Reads the map in batches and deletes afterwards: deleting while walking

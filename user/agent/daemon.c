@@ -9,7 +9,6 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
@@ -39,11 +38,8 @@
 #define ENDPOINT_SYNC_MS 5000
 /* How often expired conntrack entries are removed; the datapath ignores them meanwhile. */
 #define CT_GC_MS 10000
-/* Milliseconds per second and nanoseconds per millisecond. */
+/* Milliseconds per second. */
 #define MS_PER_S 1000
-#define NS_PER_MS 1000000ULL
-/* Nanoseconds per second, as a double for durations. */
-#define NS_PER_S_F 1e9
 _Static_assert(CT_GC_MS == METRICS_MAP_COUNT_S * MS_PER_S,
 	       "maps are counted with the conntrack GC pass, as /metrics says");
 /* CNI requests answered by one flush; more wait for the next loop. */
@@ -75,22 +71,6 @@ struct daemon {
 	struct metrics_server *metrics;	/* NULL: --metrics-address off */
 	struct metrics_snapshot snap;	/* what it last published, histograms included */
 };
-
-static __u64 now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * MS_PER_S + (__u64)ts.tv_nsec / NS_PER_MS;
-}
-
-static __u64 realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (__u64)ts.tv_sec * MS_PER_S * NS_PER_MS + (__u64)ts.tv_nsec;
-}
 
 static int sync_endpoints(const struct sluice_pins *pins, struct policies *pol)
 {
@@ -429,7 +409,7 @@ static void publish_metrics(struct daemon *d)
 /* Periodic work that is due; returns the milliseconds until the next is. */
 static int periodic(struct daemon *d)
 {
-	__u64 now = now_ms(), next;
+	__u64 now = monotonic_ms(), next;
 
 	if (now >= d->next_endpoint_sync) {
 		sync_endpoints(d->pins, &d->pol);
@@ -459,8 +439,8 @@ static int serve(struct daemon *d)
 	struct signalfd_siginfo si;
 	int n, err, timeout;
 
-	d->next_endpoint_sync = now_ms() + ENDPOINT_SYNC_MS;
-	d->next_ct_gc = now_ms() + CT_GC_MS;
+	d->next_endpoint_sync = monotonic_ms() + ENDPOINT_SYNC_MS;
+	d->next_ct_gc = monotonic_ms() + CT_GC_MS;
 	/* /metrics has map counts from the start; later ones come with the GC passes. */
 	if (d->metrics)
 		metrics_count_maps(&d->snap, d->pins, -1);
@@ -527,7 +507,7 @@ int daemon_run(const struct sluice_pins *pins, const struct daemon_opts *opts)
 	 * After signals are blocked, so the server's thread never takes them;
 	 * before anything is pinned, so a port already taken stops the agent first.
 	 */
-	d.snap.start_time = (double)realtime_ns() / NS_PER_S_F;
+	d.snap.start_time = realtime_s();
 	if (!opts->metrics.off) {
 		err = metrics_server_start(&opts->metrics, pins, &d.metrics);
 		if (err)

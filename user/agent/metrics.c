@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <microhttpd.h>
 
@@ -335,14 +334,6 @@ void metrics_read_datapath(const struct sluice_pins *pins, struct metrics_datapa
 }
 
 /* The daemon's side */
-
-static double realtime_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void metrics_snapshot_caches(struct metrics_snapshot *s, const struct services *svc,
 			     const struct policies *pol)

@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "cli/cli.h"
+#include "lib/clock.h"
 
 static const char usage[] =
 	"Usage: sluice ct { list | flush } [--bpffs DIR] [-j]\n"
@@ -19,14 +19,6 @@ static const char usage[] =
 
 /* Nanoseconds per second: entries expire in CLOCK_MONOTONIC nanoseconds. */
 #define NSEC_PER_SEC 1000000000ULL
-
-static __u64 monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * NSEC_PER_SEC + (__u64)ts.tv_nsec;
-}
 
 static int open_ct(struct cli *cli)
 {

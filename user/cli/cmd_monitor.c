@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/policy_names.h"
+#include "lib/clock.h"
 #include "lib/endpoint_map.h"
 #include "lib/verdict_names.h"
 
@@ -28,7 +29,6 @@ static const char usage[] =
 
 /* How often the loop wakes to check the clock, signals and new pods. */
 #define POLL_MS 100
-#define MS_PER_S 1000
 #define NS_PER_S 1000000000ULL
 #define NS_PER_MS 1000000ULL
 /* Longest --timeout: a day; a monitor is watched, not left behind. */
@@ -53,14 +53,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-static __u64 clock_ns(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return (__u64)ts.tv_sec * NS_PER_S + (__u64)ts.tv_nsec;
 }
 
 static int set_opt(void *ctx, int opt, const char *arg)
@@ -233,17 +225,16 @@ static int run(struct monitor *m)
 		p_err(m->cli, "cannot read the event ring: %s", strerror(errno));
 		return EXIT_FAIL;
 	}
-	m->start_ns = clock_ns(CLOCK_MONOTONIC);
+	m->start_ns = monotonic_ns();
 	if (m->timeout_s)
 		deadline = m->start_ns + m->timeout_s * NS_PER_S;
 	while (!stop && ret >= 0) {
-		now = clock_ns(CLOCK_MONOTONIC);
+		now = monotonic_ns();
 		if (deadline && now >= deadline)
 			break;
 		if (now >= next_refresh) {
 			refresh_pods(m);
-			m->mono_to_real_ns = (__s64)(clock_ns(CLOCK_REALTIME) -
-						     clock_ns(CLOCK_MONOTONIC));
+			m->mono_to_real_ns = (__s64)(realtime_ns() - monotonic_ns());
 			next_refresh = now + NS_PER_S;
 		}
 		ret = ring_buffer__poll(rb, POLL_MS);

@@ -11,16 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "k8s/api_http.h"
 #include "k8s/api_source.h"
+#include "lib/clock.h"
 #include "lib/log.h"
-
-/* Milliseconds per second and nanoseconds per millisecond. */
-#define MS_PER_S 1000
-#define NS_PER_MS 1000000
 
 /* An event for the sink, or the marker that every kind has been listed. */
 struct qev {
@@ -60,14 +56,6 @@ struct api_source {
 	struct api_kind_stats stats[K8S_KIND_MAX];
 	bool stop;		/* also read without the lock, atomically */
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * MS_PER_S + (uint64_t)ts.tv_nsec / NS_PER_MS;
-}
 
 static bool stopping(struct api_source *src)
 {
@@ -228,7 +216,7 @@ static void finish(struct api_source *src, CURL *easy, CURLcode result)
 	api_http_end(&k->http);
 	if (result != CURLE_OK)
 		failure = k->http.error[0] ? k->http.error : curl_easy_strerror(result);
-	api_watch_done(&k->w, http, failure, now_ms(), (unsigned int)rand_r(&src->seed));
+	api_watch_done(&k->w, http, failure, monotonic_ms(), (unsigned int)rand_r(&src->seed));
 	if (!src->synced_staged && all_synced(src)) {
 		e = calloc(1, sizeof(*e));
 		if (e) {
@@ -244,7 +232,7 @@ static void finish(struct api_source *src, CURL *easy, CURLcode result)
 /* Starts what is due; returns how long until the next start is. */
 static long start_due(struct api_source *src)
 {
-	uint64_t now = now_ms();
+	uint64_t now = monotonic_ms();
 	long timeout = API_POLL_MAX_MS;
 	int i;
 
@@ -393,7 +381,7 @@ struct api_source *api_source_open(const struct api_config *cfg, const struct k8
 	}
 	src->cfg = cfg;
 	src->sink = *sink;
-	src->seed = (unsigned int)(getpid() ^ now_ms());
+	src->seed = (unsigned int)(getpid() ^ monotonic_ms());
 	queue_init(&src->staged);
 	queue_init(&src->queue);
 	pthread_mutex_init(&src->lock, NULL);
