@@ -35,7 +35,8 @@
 # resets (so no TIME_WAIT is left to stall reused ports); one client,
 # sequential (tools/bench/services/connrate.c against acceptd.c).
 #
-# Usage: tools/bench/services.sh  (after `make`; root; about 5 minutes)
+# Usage: tools/bench/services.sh  (after `make`; root; about 15 minutes, a third
+# of them nft loading kube-proxy's nftables shape of 10,000 services 3 times)
 # Environment: BENCH_SIZES, BENCH_CONN_SECONDS, BENCH_CONN_MAX, BENCH_ROUNDS,
 # BENCH_PROGRAM_ROUNDS, BENCH_UPDATE_ROUNDS, BENCH_PROGRAM_TIMEOUT_S,
 # BENCH_AGENT_ARGS (below).
