@@ -109,7 +109,7 @@ static __always_inline int from_outside(struct __sk_buff *skb, const struct arri
 	saddr = f.saddr;
 	src.identity = src_identity;
 
-	r = lb4_forward(skb, &f, SLUICE_SCOPE_EXTERNAL, &lb);
+	r = lb4_forward_any(skb, &f, SLUICE_SCOPE_EXTERNAL, &lb);
 	switch (r) {
 	case LB_PASS:
 	case LB_DONE:
@@ -175,13 +175,13 @@ int SLUICE_PROG_FROM_NET(struct __sk_buff *skb)
  */
 static __always_inline __u32 tunnel_identity(struct __sk_buff *skb)
 {
-	struct bpf_tunnel_key *key;
+	union sluice_scratch *s;
 	__u32 slot = 0;
 
-	key = bpf_map_lookup_elem(&SLUICE_MAP_SCRATCH, &slot);
-	if (!key || bpf_skb_get_tunnel_key(skb, key, sizeof(*key), 0))
+	s = bpf_map_lookup_elem(&SLUICE_MAP_SCRATCH, &slot);
+	if (!s || bpf_skb_get_tunnel_key(skb, &s->tunnel_key, sizeof(s->tunnel_key), 0))
 		return 0;
-	return vni_identity(key->tunnel_id);
+	return vni_identity(s->tunnel_key.tunnel_id);
 }
 
 SEC("tc")

@@ -85,7 +85,7 @@ int SLUICE_PROG_FROM_POD(struct __sk_buff *skb)
 		return drop(skb, why);
 	saddr = f.saddr;
 
-	switch (lb4_forward(skb, &f, SLUICE_SCOPE_INTERNAL, &lb)) {
+	switch (lb4_forward_any(skb, &f, SLUICE_SCOPE_INTERNAL, &lb)) {
 	case LB_PASS:
 	case LB_DONE:
 		break;
@@ -171,6 +171,20 @@ int SLUICE_PROG_TO_POD(struct __sk_buff *skb)
 	if (ct) {
 		ct4_refresh_pair(ct, &f, SLUICE_CT_FORWARD);
 		goto pass;
+	}
+	/*
+	 * An error the node's stack sends about a flow it forwarded, such as
+	 * "fragmentation needed" for a backend behind a smaller MTU: part of
+	 * the flow, and translated back if the flow was.
+	 */
+	if (f.proto == IPPROTO_ICMP && !flow4_is_echo(&f)) {
+		bool external;
+		int ret = lb4_icmp_related(skb, &f, false, &external);
+
+		if (ret < 0)
+			return drop(skb, SLUICE_VERDICT_DROP_MALFORMED);
+		if (ret)
+			goto pass;
 	}
 	pol_end_set(&dst, f.daddr, ep->ifindex);
 	why = policy4_flow(skb, &f, f.saddr, &src, &dst, &none);

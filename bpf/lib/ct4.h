@@ -60,18 +60,24 @@ static __always_inline void ct4_refresh(struct sluice_ct4_value *v, const struct
 		v->expires_ns = deadline;
 }
 
-/* A live entry for this direction of f, or NULL (expired ones count as absent). */
-static __always_inline struct sluice_ct4_value *ct4_lookup(const struct flow4 *f,
-							   enum sluice_ct_dir dir)
+/* The live entry of key k, or NULL (expired ones count as absent). */
+static __always_inline struct sluice_ct4_value *ct4_lookup_key(const struct sluice_ct4_key *k)
 {
-	struct sluice_ct4_value *v;
-	struct sluice_ct4_key k;
+	struct sluice_ct4_value *v = bpf_map_lookup_elem(&SLUICE_MAP_CT4, k);
 
-	ct4_key(&k, f, dir);
-	v = bpf_map_lookup_elem(&SLUICE_MAP_CT4, &k);
 	if (v && v->expires_ns < bpf_ktime_get_ns())
 		return NULL;
 	return v;
+}
+
+/* A live entry for this direction of f, or NULL. */
+static __always_inline struct sluice_ct4_value *ct4_lookup(const struct flow4 *f,
+							   enum sluice_ct_dir dir)
+{
+	struct sluice_ct4_key k;
+
+	ct4_key(&k, f, dir);
+	return ct4_lookup_key(&k);
 }
 
 /*

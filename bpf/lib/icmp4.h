@@ -7,10 +7,9 @@
 #ifndef SLUICE_BPF_ICMP4_H
 #define SLUICE_BPF_ICMP4_H
 
-#include "parse.h"
+#include "l4.h"
 
-/* ICMP destination unreachable, port unreachable (RFC 792). */
-#define ICMP_DEST_UNREACH 3
+/* ICMP destination unreachable's code for port unreachable (RFC 792). */
 #define ICMP_PORT_UNREACH 3
 /* The offending datagram's IP header and first 8 bytes of data go back with the error. */
 #define ICMP_QUOTE_LEN (sizeof(struct iphdr) + 8)

@@ -27,6 +27,10 @@
 #define ICMP_ECHO_HDR_LEN 8
 #define ICMP_CSUM_OFF 2
 #define ICMP_ID_OFF 4
+/* ICMP errors, which quote the packet they are about (RFC 792). */
+#define ICMP_DEST_UNREACH 3
+#define ICMP_TIME_EXCEEDED 11
+#define ICMP_PARAMETERPROB 12
 
 struct flow4 {
 	__be32 saddr;

@@ -10,7 +10,9 @@
 
 #include "ct4.h"
 #include "hash.h"
+#include "lb4_icmp.h"
 #include "nat4.h"
+#include "snat4.h"
 
 enum lb_result {
 	LB_PASS,	/* not service traffic: deliver as it is */
@@ -243,6 +245,57 @@ static __always_inline enum lb_result lb4_forward(struct __sk_buff *skb, struct 
 		return LB_DROP;
 	}
 	return LB_DONE;
+}
+
+/*
+ * Whether f is an ICMP error about a tracked flow, translated back if the
+ * flow was: one from outside the node (outside) may be about a flow the
+ * node sent from its own address (snat4_icmp_error()), and then about the
+ * service flow behind it (lb4_icmp_error()). 1 when it is, 0 when not, -1
+ * if the packet cannot be rewritten. Every packet pointer is invalid after it.
+ */
+static __always_inline int lb4_icmp_related(struct __sk_buff *skb, struct flow4 *f, bool outside,
+					    bool *external)
+{
+	union sluice_scratch *s;
+	__u32 slot = 0;
+	int snat = 0, ret;
+
+	/* The quote's key lives in the scratch map: the callers' stacks are full. */
+	s = bpf_map_lookup_elem(&SLUICE_MAP_SCRATCH, &slot);
+	if (!s)
+		return 0;
+	__builtin_memset(&s->quote.rk, 0, sizeof(s->quote.rk));
+	if (!quote_read(skb, f, &s->quote.rk, &s->quote.udp_check))
+		return 0;
+	if (outside) {
+		snat = snat4_icmp_error(skb, f, &s->quote.rk, &s->quote.udp_check);
+		if (snat < 0)
+			return -1;
+	}
+	ret = lb4_icmp_error(skb, f, &s->quote.rk, &s->quote.udp_check, external);
+	return ret < 0 ? -1 : ret || snat;
+}
+
+/* lb4_forward(), after lb4_icmp_related(): such an error passes like the flow's replies. */
+static __always_inline enum lb_result lb4_forward_any(struct __sk_buff *skb, struct flow4 *f,
+						      enum sluice_svc_scope scope,
+						      struct lb_out *out)
+{
+	int ret;
+
+	if (f->proto == IPPROTO_ICMP && !flow4_is_echo(f)) {
+		ret = lb4_icmp_related(skb, f, scope == SLUICE_SCOPE_EXTERNAL, &out->external);
+		if (ret < 0) {
+			out->verdict = SLUICE_VERDICT_DROP_MALFORMED;
+			return LB_DROP;
+		}
+		if (ret) {
+			out->reply = true;
+			return LB_DONE;
+		}
+	}
+	return lb4_forward(skb, f, scope, out);
 }
 
 #endif

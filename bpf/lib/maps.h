@@ -197,12 +197,24 @@ struct {
 	__type(value, __u32);
 } SLUICE_MAP_NOMASQ4 SEC(".maps");
 
+/*
+ * Per-CPU room for what the programs' 512 stack bytes cannot hold. One
+ * use at a time: each is done with it before the next begins.
+ */
+union sluice_scratch {
+	struct bpf_tunnel_key tunnel_key;	/* tc_from_ovl: the sending node's key */
+	struct {
+		struct sluice_ct4_key rk;	/* an ICMP error's quote, reversed */
+		__sum16 udp_check;		/* the quoted UDP checksum, 0: none */
+	} quote;
+	struct sluice_ct4_value ct;		/* a new flow's entry, for its update */
+};
 /* The programs' own; nothing outside them reads it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct bpf_tunnel_key);
+	__type(value, union sluice_scratch);
 } SLUICE_MAP_SCRATCH SEC(".maps");
 
 #endif

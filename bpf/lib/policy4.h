@@ -92,10 +92,15 @@ static __always_inline enum pol_result pol_lookup(void *outer, const struct slui
 	return POL_ALLOW;
 }
 
-/* Tracks an allowed flow: its FORWARD entry, and a REPLY entry unless NAT made one. */
+/*
+ * Tracks an allowed flow: its FORWARD entry, and a REPLY entry unless NAT
+ * made one. Their value is built in the scratch map: the callers' stacks
+ * are full.
+ */
 static __always_inline void pol_track(const struct flow4 *f, const struct lb_pending *pending)
 {
-	struct sluice_ct4_value fwd = {}, rev = {};
+	union sluice_scratch *s;
+	__u32 slot = 0;
 	struct flow4 reply = {
 		.saddr = f->daddr,
 		.daddr = f->saddr,
@@ -105,11 +110,17 @@ static __always_inline void pol_track(const struct flow4 *f, const struct lb_pen
 		.tcp_flags = TCP_FLAG_SYN,
 	};
 
-	ct4_create(f, SLUICE_CT_FORWARD, &fwd);
-	if (pending->set)
+	s = bpf_map_lookup_elem(&SLUICE_MAP_SCRATCH, &slot);
+	if (!s)
+		return;
+	__builtin_memset(&s->ct, 0, sizeof(s->ct));
+	ct4_create(f, SLUICE_CT_FORWARD, &s->ct);
+	if (pending->set) {
 		lb4_commit(pending);
-	else
-		ct4_create(&reply, SLUICE_CT_REPLY, &rev);
+		return;
+	}
+	__builtin_memset(&s->ct, 0, sizeof(s->ct));
+	ct4_create(&reply, SLUICE_CT_REPLY, &s->ct);
 }
 
 /*

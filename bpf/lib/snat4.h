@@ -11,6 +11,7 @@
 
 #include "ct4.h"
 #include "hash.h"
+#include "icmp4_quote.h"
 #include "nat4.h"
 
 #define SNAT_PORT_COUNT (SLUICE_SNAT_PORT_MAX - SLUICE_SNAT_PORT_MIN + 1)
@@ -98,6 +99,32 @@ static __always_inline int snat4_in(struct __sk_buff *skb, struct flow4 *f)
 		return -1;
 	/* Translated back, f's reverse is the SNAT_OUT tuple. */
 	ct4_refresh_pair(v, f, SLUICE_CT_SNAT_OUT);
+	return 1;
+}
+
+/*
+ * An ICMP error f about a flow sent from the node's address (rk and
+ * udp_check from quote_read()): the packet it quotes, from the node's
+ * address and port, and the error itself go to the flow's real source,
+ * and rk becomes the rewritten quote's reverse. 1 when f was one (and is
+ * rewritten), 0 when not, -1 when the packet cannot be rewritten.
+ */
+static __always_inline int snat4_icmp_error(struct __sk_buff *skb, struct flow4 *f,
+					    struct sluice_ct4_key *rk, __sum16 *udp_check)
+{
+	struct sluice_ct4_value *v;
+
+	rk->dir = SLUICE_CT_SNAT_IN;
+	v = ct4_lookup_key(rk);
+	if (!v)
+		return 0;
+	/* rk is the quote reversed: its daddr and dport are the node's address and port. */
+	if (quote_addr_set(skb, f, QUOTE_SADDR, rk->daddr, v->nat_addr, *udp_check) < 0 ||
+	    quote_port_set(skb, f, QUOTE_SPORT, rk->dport, v->nat_port, *udp_check) < 0 ||
+	    quote_udp_csum_done(skb, f, udp_check) < 0 || nat4_dnat(skb, f, v->nat_addr, 0) < 0)
+		return -1;
+	rk->daddr = v->nat_addr;
+	rk->dport = v->nat_port;
 	return 1;
 }
 

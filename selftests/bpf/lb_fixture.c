@@ -257,6 +257,41 @@ void lb_expect_to_backend(const struct pkt_ipv4 *spec, __u32 be_addr,
 	fx_expect_counted(res.delta, SLUICE_VERDICT_REDIRECT_LOCAL, len, desc);
 }
 
+__u32 lb_icmp_error(const struct pkt_ipv4 *outer, __u8 type, __u8 code,
+		    const struct pkt_ipv4 *about_spec, size_t l4_quoted, __u8 buf[PKT_MAX],
+		    const char *desc)
+{
+	__u8 about[PKT_MAX];
+	int len;
+
+	fx_build(about_spec, about, desc);
+	len = pkt_build_icmp_error(outer, type, code, about, l4_quoted, buf, PKT_MAX);
+	cr_assert_gt(len, 0, "%s: the error frame fits", desc);
+	return (__u32)len;
+}
+
+/* The ICMP message of a frame (header and quote) and its length. */
+static const __u8 *icmp_message(const __u8 *frame, __u32 *len)
+{
+	const struct iphdr *iph = pkt_iph((void *)frame);
+
+	*len = ntohs(iph->tot_len) - iph->ihl * PKT_WORD_LEN;
+	return pkt_l4((void *)frame);
+}
+
+void lb_expect_icmp_message(const struct fx_result *res, const __u8 *want, const char *desc)
+{
+	__u32 len, want_len;
+	const __u8 *got = icmp_message(res->out, &len), *exp = icmp_message(want, &want_len);
+	int diff;
+
+	cr_assert(pkt_ipv4_csum_ok(pkt_iph((void *)res->out)), "%s: IP checksum", desc);
+	cr_assert(pkt_l4_csum_ok(res->out, res->out_len), "%s: ICMP checksum", desc);
+	cr_assert_eq(len, want_len, "%s: ICMP message of %u bytes, want %u", desc, len, want_len);
+	diff = fx_first_diff(got, exp, len);
+	cr_assert_eq(diff, -1, "%s: the ICMP message differs at byte %d", desc, diff);
+}
+
 void lb_expect_ct_count(__u32 want, const char *desc)
 {
 	__u32 n = lb_ct_count();

@@ -107,6 +107,21 @@ void lb_expect_translated(const struct fx_result *res, const struct pkt_ipv4 *wa
 void lb_expect_to_backend(const struct pkt_ipv4 *spec, __u32 be_addr,
 			  const struct sluice_endpoint_info *ep, const char *desc);
 
+/*
+ * Builds an ICMP error of type and code with outer's addresses, MACs and
+ * TTL, quoting the frame about_spec describes (its IP header and l4_quoted
+ * bytes after it), into buf; returns its length.
+ */
+__u32 lb_icmp_error(const struct pkt_ipv4 *outer, __u8 type, __u8 code,
+		    const struct pkt_ipv4 *about_spec, size_t l4_quoted, __u8 buf[PKT_MAX],
+		    const char *desc);
+
+/*
+ * The output frame's ICMP message (header and quote, checksum included) is
+ * want's, byte for byte, and its IP and ICMP checksums hold.
+ */
+void lb_expect_icmp_message(const struct fx_result *res, const __u8 *want, const char *desc);
+
 /* Conntrack holds want entries, expired or not. */
 void lb_expect_ct_count(__u32 want, const char *desc);
 

@@ -204,6 +204,42 @@ int pkt_build_ipv4(const struct pkt_ipv4 *spec, void *buf, size_t cap)
 	return ETH_HLEN + hdr_len + l4_len;
 }
 
+int pkt_build_icmp_error(const struct pkt_ipv4 *outer, __u8 type, __u8 code, const void *about,
+			 size_t l4_quoted, void *buf, size_t cap)
+{
+	const struct iphdr *quoted = pkt_iph((void *)about);
+	size_t quote_len = quoted->ihl * PKT_WORD_LEN + l4_quoted;
+	size_t icmp_len = sizeof(struct icmphdr) + quote_len;
+	struct ethhdr *eth = buf;
+	struct icmphdr *icmp;
+	struct iphdr *iph;
+
+	if (ETH_HLEN + sizeof(*iph) + icmp_len > cap)
+		return -1;
+	memset(buf, 0, ETH_HLEN + sizeof(*iph) + icmp_len);
+	memcpy(eth->h_dest, outer->dst_mac, ETH_ALEN);
+	memcpy(eth->h_source, outer->src_mac, ETH_ALEN);
+	eth->h_proto = htons(ETH_P_IP);
+
+	iph = pkt_iph(buf);
+	iph->version = IPVERSION;
+	iph->ihl = PKT_IHL_MIN;
+	iph->tot_len = htons(sizeof(*iph) + icmp_len);
+	iph->id = htons(outer->id);
+	iph->ttl = outer->ttl;
+	iph->protocol = IPPROTO_ICMP;
+	iph->saddr = outer->saddr;
+	iph->daddr = outer->daddr;
+	iph->check = pkt_ipv4_csum(iph);
+
+	icmp = (struct icmphdr *)(iph + 1);
+	icmp->type = type;
+	icmp->code = code;
+	memcpy(icmp + 1, quoted, quote_len);
+	icmp->checksum = htons((__u16)~csum_fold(csum_add(0, icmp, icmp_len)));
+	return ETH_HLEN + sizeof(*iph) + icmp_len;
+}
+
 int pkt_build_arp(void *buf, size_t cap)
 {
 	struct arp_eth_ipv4 *arp = (struct arp_eth_ipv4 *)((__u8 *)buf + ETH_HLEN);

@@ -56,6 +56,19 @@ struct pkt_ipv4 {
  */
 int pkt_build_ipv4(const struct pkt_ipv4 *spec, void *buf, size_t cap);
 
+/* Bytes after the offending packet's IP header that an ICMP error quotes (RFC 792). */
+#define PKT_ICMP_QUOTE_L4 8
+
+/*
+ * Writes an ICMP error of type and code from outer->saddr to outer->daddr
+ * (outer's MACs, TTL and id; its other fields are not used), quoting the
+ * IPv4 frame `about`: its IP header, options included, and the first
+ * l4_quoted bytes after it. ICMP and IP checksums included. Returns the
+ * length, or -1 if the frame does not fit in cap bytes.
+ */
+int pkt_build_icmp_error(const struct pkt_ipv4 *outer, __u8 type, __u8 code, const void *about,
+			 size_t l4_quoted, void *buf, size_t cap);
+
 /* An ARP request frame, for the not-IP path. Length or -1 as above. */
 int pkt_build_arp(void *buf, size_t cap);
 

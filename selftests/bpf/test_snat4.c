@@ -7,6 +7,7 @@
  */
 #include <string.h>
 #include <arpa/inet.h>
+#include <linux/icmp.h>
 #include <criterion/criterion.h>
 
 #include "lb_fixture.h"
@@ -17,9 +18,10 @@
 #define REMOTE_NODE 0xc0a83202
 #define REMOTE_CIDR 0x0af40100
 #define REMOTE_PREFIX 24
-/* A server outside the cluster (198.51.100.7, TEST-NET-2) and a client out there (.10). */
+/* Outside the cluster (198.51.100.0/24, TEST-NET-2): a server, a client and a hop. */
 #define WORLD_ADDR 0xc6336407
 #define EXT_CLIENT 0xc633640a
+#define WORLD_HOP 0xc6336401
 /* The port a NodePort frontend listens on, on the node's address. */
 #define NODE_PORT 30080
 /* A device number for the tunnel: bpf_redirect() takes any. */
@@ -187,6 +189,58 @@ Test(snat4, echo_reply_goes_back_to_the_pod)
 	fx_build(&want, frame, "echo reply");
 	fx_expect_delivered(&res, frame, len, &fx_src_ep, "echo reply");
 	fx_expect_counted(res.delta, SLUICE_VERDICT_NET_TO_POD, len, "echo reply");
+}
+
+/*
+ * An ICMP error from a hop out there about a masqueraded flow reaches the
+ * node's address and goes to the pod about the packet the pod sent: the
+ * pod's address and port in the quote, checksums as the pod made them.
+ */
+Test(snat4, icmp_error_goes_back_to_the_pod)
+{
+	static const struct {
+		const char *desc;
+		__u8 proto, type, code;
+	} errs[] = {
+		{ "UDP, port unreachable", IPPROTO_UDP, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH },
+		{ "TCP, fragmentation needed", IPPROTO_TCP, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED },
+		{ "TCP, time exceeded", IPPROTO_TCP, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL },
+	};
+	struct pkt_ipv4 spec, got, outer;
+	__u8 in[PKT_MAX], want[PKT_MAX];
+	struct fx_result res;
+	__u32 len, entries;
+	__u16 port;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(errs); i++) {
+		spec = to_world(errs[i].proto, FX_SPORT + i);
+		lb_send(&spec, in, &res, errs[i].desc);
+		port = snat_port(&res, errs[i].desc);
+		entries = lb_ct_count();
+		got = lb_snat(&spec, NODE_ADDR, port);
+		got.ttl = FX_TTL - 1;
+		outer = fx_flow(IPPROTO_ICMP);
+		outer.saddr = htonl(WORLD_HOP);
+		outer.daddr = htonl(NODE_ADDR);
+		len = lb_icmp_error(&outer, errs[i].type, errs[i].code, &got, PKT_ICMP_QUOTE_L4, in,
+				    errs[i].desc);
+		fx_run(lb_node_skel->progs.SLUICE_PROG_FROM_NET, in, len, &res, errs[i].desc);
+		cr_assert_eq(res.retval, TC_ACT_REDIRECT, "%s: verdict %u", errs[i].desc,
+			     res.retval);
+		fx_expect_counted(res.delta, SLUICE_VERDICT_NET_TO_POD, len, errs[i].desc);
+		cr_assert_eq(pkt_iph(res.out)->saddr, htonl(WORLD_HOP), "%s: source kept",
+			     errs[i].desc);
+		cr_assert_eq(pkt_iph(res.out)->daddr, htonl(FX_SRC_ADDR), "%s: to the pod",
+			     errs[i].desc);
+		got = spec;
+		got.ttl = FX_TTL - 1;
+		outer.daddr = htonl(FX_SRC_ADDR);
+		lb_icmp_error(&outer, errs[i].type, errs[i].code, &got, PKT_ICMP_QUOTE_L4, want,
+			      errs[i].desc);
+		lb_expect_icmp_message(&res, want, errs[i].desc);
+		cr_assert_eq(lb_ct_count(), entries, "%s: no entries of its own", errs[i].desc);
+	}
 }
 
 Test(snat4, flows_get_their_own_ports)

@@ -15,6 +15,8 @@ NAT_WORLD_IP=203.0.113.1
 NAT_WORLD_NET=203.0.113.0/24
 # Where servers answer with the address that reached them, pods and outside alike.
 NAT_PEER_PORT=8081
+# A UDP port nothing listens on out there: its requests get a port unreachable.
+NAT_CLOSED_UDP_PORT=8089
 NAT_PORT_CLUSTER=30080
 NAT_PORT_LOCAL=30081
 NAT_PORT_LB=30082
@@ -114,7 +116,7 @@ test_cross_node_nodeport_native() { cn_nodeport native; }
 test_cross_node_nodeport_vxlan() { cn_nodeport vxlan; }
 
 cn_masquerade() {
-	local mode=$1 pod out
+	local mode=$1 pod out closed
 	nat_cluster "$mode"
 	cl_verdicts_mark masquerade
 	for pod in a1 b1 c2; do
@@ -128,6 +130,11 @@ cn_masquerade() {
 	cl_verdicts_mark masquerade
 	in_pod a1 ping -c 2 -W 2 "$NAT_WORLD_IP" >/dev/null || fail "$mode: a1 cannot ping the world"
 	cl_verdict_grew n1 masquerade 2
+	# The world's ICMP error about a masqueraded flow reaches the pod's socket.
+	closed=UDP:$NAT_WORLD_IP:$NAT_CLOSED_UDP_PORT
+	out=$(in_pod a1 sh -c "echo q | socat -T 3 - $closed" 2>&1) &&
+		fail "$mode: no error from a closed UDP port out there: '$out'"
+	[[ $out == *"Connection refused"* ]] || fail "$mode: a1's UDP request was not refused: $out"
 	# Inside the cluster nothing is masqueraded: b1 hears a1 itself.
 	out=$(in_pod a1 socat -T 3 - "TCP:$(pod_ip b1):$NAT_PEER_PORT,connect-timeout=3" </dev/null)
 	[[ $out == "$(pod_ip a1)" ]] || fail "$mode: a1 to b1: b1 heard '$out', want a1's own address"

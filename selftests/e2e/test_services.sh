@@ -65,6 +65,22 @@ test_service_without_endpoints_refuses_at_once() {
 	true
 }
 
+# An ICMP error about a service flow reaches the client as the service's
+# (quote and source translated back): a UDP request to a backend port that
+# nothing listens on fails at once instead of waiting out its timeout.
+test_icmp_error_from_backend_reaches_client() {
+	local start end out
+	svc_node 1
+	svc_write n1 closed 10.96.0.54 53 5354 UDP b1
+	svc_wait n1 10.96.0.54 1
+	start=$(date +%s%N)
+	out=$(in_pod client sh -c 'echo q | socat -T 3 - UDP:10.96.0.54:53' 2>&1) &&
+		fail "no error for a UDP port nothing listens on: '$out'"
+	end=$(date +%s%N)
+	[[ $out == *"Connection refused"* ]] || fail "not refused: $out"
+	(((end - start) / 1000000 < 1000)) || fail "refusal took $(((end - start) / 1000000)) ms"
+}
+
 # sessionAffinity: ClientIP keeps one client on one backend.
 test_affinity_pins_a_client() {
 	local answers
