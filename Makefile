@@ -120,7 +120,8 @@ $(OUT)/selftests/unit_tests: $(call san_obj,$(UNIT_SRCS) $(CNI_SRCS) $(LIB_SRCS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LDLIBS) -lcriterion
 
-$(OUT)/selftests/bpf_tests: $(call obj,$(BPFTEST_SRCS) $(LB_SRCS)) $(OUT)/libsluice.a
+$(OUT)/selftests/bpf_tests: $(call obj,$(BPFTEST_SRCS) $(LB_SRCS) user/agent/ct_gc.c) \
+		$(OUT)/libsluice.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LDLIBS) -lcriterion

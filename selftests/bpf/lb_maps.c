@@ -87,7 +87,7 @@ __u32 lb_maglev_slot(const struct lb_tuple *t)
 	       lb_table_size();
 }
 
-static void ct_key(struct sluice_ct4_key *k, const struct lb_tuple *t, enum sluice_ct_dir dir)
+void lb_ct_key(struct sluice_ct4_key *k, const struct lb_tuple *t, enum sluice_ct_dir dir)
 {
 	memset(k, 0, sizeof(*k));
 	k->saddr = htonl(t->saddr);
@@ -102,7 +102,7 @@ bool lb_ct_get(const struct lb_tuple *t, enum sluice_ct_dir dir, struct sluice_c
 {
 	struct sluice_ct4_key k;
 
-	ct_key(&k, t, dir);
+	lb_ct_key(&k, t, dir);
 	return !bpf_map_lookup_elem(bpf_map__fd(fx_skel->maps.sluice_ct4), &k, v);
 }
 
@@ -112,7 +112,7 @@ void lb_ct_put(const struct lb_tuple *t, enum sluice_ct_dir dir,
 	struct sluice_ct4_key k;
 	int err;
 
-	ct_key(&k, t, dir);
+	lb_ct_key(&k, t, dir);
 	err = bpf_map_update_elem(bpf_map__fd(fx_skel->maps.sluice_ct4), &k, v, BPF_ANY);
 	cr_assert_eq(err, 0, "setup: sluice_ct4: write an entry: %s", strerror(errno));
 }

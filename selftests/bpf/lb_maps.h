@@ -46,6 +46,9 @@ void lb_fill_table(__u32 svc_id, __u32 backend_id);
 /* The table slot the program picks for a new flow t (bpf/lib/lb4.h). */
 __u32 lb_maglev_slot(const struct lb_tuple *t);
 
+/* The conntrack key of t in direction dir. */
+void lb_ct_key(struct sluice_ct4_key *k, const struct lb_tuple *t, enum sluice_ct_dir dir);
+
 /* The conntrack entry of t in direction dir, whether expired or not; false if none. */
 bool lb_ct_get(const struct lb_tuple *t, enum sluice_ct_dir dir, struct sluice_ct4_value *v);
 

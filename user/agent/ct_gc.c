@@ -2,17 +2,40 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <bpf/bpf.h>
-#include <linux/types.h>
-#include <sluice/abi.h>
 
 #include "agent/ct_gc.h"
+#include "lib/bpf_batch.h"
 #include "lib/clock.h"
 
 /* Entries read per batch syscall: big enough to be cheap, small enough for the stack of a pass. */
 #define CT_GC_BATCH 4096
 
+int ct_gc_remove_expired(int ct_fd, const struct sluice_ct4_key *k, __u64 now)
+{
+	struct sluice_ct4_value v;
+
+	/*
+	 * Taken out with its value as it is at that moment: a new flow on the
+	 * same ports, or a reply entry made again, since the read is live.
+	 */
+	if (bpf_map_lookup_and_delete_elem(ct_fd, k, &v)) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno != EINVAL && errno != EOPNOTSUPP && errno != KERNEL_ENOTSUPP)
+			return -errno;
+		/* Before Linux 5.14 hash maps cannot: a plain delete, racing as it always did. */
+		return bpf_map_delete_elem(ct_fd, k) ? (errno == ENOENT ? 0 : -errno) : 1;
+	}
+	if (v.expires_ns < now)
+		return 1;
+	/* Unless the datapath made it once more meanwhile; then its entry stands. */
+	if (bpf_map_update_elem(ct_fd, k, &v, BPF_NOEXIST) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
 /*
- * Reads the map in batches and deletes afterwards: deleting while walking
+ * Reads the map in batches and removes afterwards: deleting while walking
  * a hash map with get_next_key would restart the walk at every delete.
  */
 long ct_gc_pass(int ct_fd, unsigned long *left)
@@ -63,7 +86,7 @@ long ct_gc_pass(int ct_fd, unsigned long *left)
 		}
 	}
 	for (i = 0; i < n_expired; i++)
-		removed += !bpf_map_delete_elem(ct_fd, &expired[i]);
+		removed += ct_gc_remove_expired(ct_fd, &expired[i], now) > 0;
 	if (left)
 		*left = seen - (unsigned long)removed;
 out:
