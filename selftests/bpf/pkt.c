@@ -210,34 +210,37 @@ int pkt_build_icmp_error(const struct pkt_ipv4 *outer, __u8 type, __u8 code, con
 	const struct iphdr *quoted = pkt_iph((void *)about);
 	size_t quote_len = quoted->ihl * PKT_WORD_LEN + l4_quoted;
 	size_t icmp_len = sizeof(struct icmphdr) + quote_len;
+	__u8 ihl = outer->ihl ? outer->ihl : PKT_IHL_MIN;
+	size_t hdr_len = ihl * PKT_WORD_LEN;
 	struct ethhdr *eth = buf;
 	struct icmphdr *icmp;
 	struct iphdr *iph;
 
-	if (ETH_HLEN + sizeof(*iph) + icmp_len > cap)
+	if (ihl < PKT_IHL_MIN || ihl > PKT_IHL_MAX || ETH_HLEN + hdr_len + icmp_len > cap)
 		return -1;
-	memset(buf, 0, ETH_HLEN + sizeof(*iph) + icmp_len);
+	memset(buf, 0, ETH_HLEN + hdr_len + icmp_len);
 	memcpy(eth->h_dest, outer->dst_mac, ETH_ALEN);
 	memcpy(eth->h_source, outer->src_mac, ETH_ALEN);
 	eth->h_proto = htons(ETH_P_IP);
 
 	iph = pkt_iph(buf);
 	iph->version = IPVERSION;
-	iph->ihl = PKT_IHL_MIN;
-	iph->tot_len = htons(sizeof(*iph) + icmp_len);
+	iph->ihl = ihl;
+	iph->tot_len = htons(hdr_len + icmp_len);
 	iph->id = htons(outer->id);
 	iph->ttl = outer->ttl;
 	iph->protocol = IPPROTO_ICMP;
 	iph->saddr = outer->saddr;
 	iph->daddr = outer->daddr;
+	memset(iph + 1, IPOPT_NOOP, hdr_len - sizeof(*iph));
 	iph->check = pkt_ipv4_csum(iph);
 
-	icmp = (struct icmphdr *)(iph + 1);
+	icmp = (struct icmphdr *)((__u8 *)iph + hdr_len);
 	icmp->type = type;
 	icmp->code = code;
 	memcpy(icmp + 1, quoted, quote_len);
 	icmp->checksum = htons((__u16)~csum_fold(csum_add(0, icmp, icmp_len)));
-	return ETH_HLEN + sizeof(*iph) + icmp_len;
+	return ETH_HLEN + hdr_len + icmp_len;
 }
 
 int pkt_build_arp(void *buf, size_t cap)

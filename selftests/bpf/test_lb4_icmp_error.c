@@ -41,28 +41,35 @@ struct icmp_case {
 	__u8 type;
 	__u8 code;
 	enum sender sender;
-	__u32 err_src;		/* host order; the backend's address means the backend sent it */
+	__u32 err_src;		/* host order; the backend's: the backend sent it */
 	bool udp_no_csum;
 	bool hairpin;		/* the client pod is the service's backend */
+	__u8 err_ihl;		/* the error's own IP header length */
 };
 
 static const struct icmp_case cases[] = {
 	{ "UDP port unreachable from a local backend", IPPROTO_UDP, ICMP_DEST_UNREACH,
-	  ICMP_PORT_UNREACH, FROM_BACKEND_POD, LB_BE1_ADDR, false, false },
+	  ICMP_PORT_UNREACH, FROM_BACKEND_POD, LB_BE1_ADDR, false, false, PKT_IHL_MIN },
 	{ "UDP with checksum 0, port unreachable from a local backend", IPPROTO_UDP,
-	  ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, FROM_BACKEND_POD, LB_BE1_ADDR, true, false },
+	  ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, FROM_BACKEND_POD, LB_BE1_ADDR, true, false,
+	  PKT_IHL_MIN },
 	{ "TCP, fragmentation needed, from a local backend", IPPROTO_TCP, ICMP_DEST_UNREACH,
-	  ICMP_FRAG_NEEDED, FROM_BACKEND_POD, LB_BE1_ADDR, false, false },
+	  ICMP_FRAG_NEEDED, FROM_BACKEND_POD, LB_BE1_ADDR, false, false, PKT_IHL_MIN },
 	{ "UDP port unreachable, hairpin", IPPROTO_UDP, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH,
-	  FROM_BACKEND_POD, FX_SRC_ADDR, false, true },
+	  FROM_BACKEND_POD, FX_SRC_ADDR, false, true, PKT_IHL_MIN },
 	{ "UDP port unreachable from a remote backend", IPPROTO_UDP, ICMP_DEST_UNREACH,
-	  ICMP_PORT_UNREACH, FROM_OTHER_NODE, LB_BE1_ADDR, false, false },
+	  ICMP_PORT_UNREACH, FROM_OTHER_NODE, LB_BE1_ADDR, false, false, PKT_IHL_MIN },
 	{ "TCP, time exceeded at a router", IPPROTO_TCP, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL,
-	  FROM_OTHER_NODE, ROUTER_ADDR, false, false },
+	  FROM_OTHER_NODE, ROUTER_ADDR, false, false, PKT_IHL_MIN },
 	{ "UDP, parameter problem at a router", IPPROTO_UDP, ICMP_PARAMETERPROB, 0,
-	  FROM_OTHER_NODE, ROUTER_ADDR, false, false },
+	  FROM_OTHER_NODE, ROUTER_ADDR, false, false, PKT_IHL_MIN },
 	{ "TCP, fragmentation needed, from this node's stack", IPPROTO_TCP, ICMP_DEST_UNREACH,
-	  ICMP_FRAG_NEEDED, FROM_NODE_STACK, NODE_ADDR, false, false },
+	  ICMP_FRAG_NEEDED, FROM_NODE_STACK, NODE_ADDR, false, false, PKT_IHL_MIN },
+	/* The quote sits further in: an error with options of its own, up to the most there are. */
+	{ "UDP port unreachable with an IP option", IPPROTO_UDP, ICMP_DEST_UNREACH,
+	  ICMP_PORT_UNREACH, FROM_BACKEND_POD, LB_BE1_ADDR, false, false, PKT_IHL_ONE_OPTION },
+	{ "UDP port unreachable with 40 bytes of IP options", IPPROTO_UDP, ICMP_DEST_UNREACH,
+	  ICMP_PORT_UNREACH, FROM_OTHER_NODE, LB_BE1_ADDR, false, false, PKT_IHL_MAX },
 };
 
 static struct bpf_program *prog_of(enum sender s)
@@ -79,10 +86,11 @@ static struct bpf_program *prog_of(enum sender s)
 }
 
 /* The error's outer header: from src (host order) to the client's address dst. */
-static struct pkt_ipv4 error_outer(__u32 src, __u32 dst, bool from_pod)
+static struct pkt_ipv4 error_outer(__u32 src, __u32 dst, bool from_pod, __u8 ihl)
 {
 	struct pkt_ipv4 o = fx_flow(IPPROTO_ICMP);
 
+	o.ihl = ihl;
 	o.saddr = htonl(src);
 	o.daddr = htonl(dst);
 	o.ttl = ERR_TTL;
@@ -131,13 +139,13 @@ ParameterizedTest(size_t *i, lb4, icmp_error, .init = lb_node_setup, .fini = lb_
 	sent.ttl = FX_TTL - 1;
 
 	snprintf(desc, sizeof(desc), "%s: the error", c->desc);
-	outer = error_outer(c->err_src, seen_from, c->sender == FROM_BACKEND_POD);
+	outer = error_outer(c->err_src, seen_from, c->sender == FROM_BACKEND_POD, c->err_ihl);
 	len = lb_icmp_error(&outer, c->type, c->code, &got, PKT_ICMP_QUOTE_L4, in, desc);
 	fx_run(prog_of(c->sender), in, len, &res, desc);
 
 	/* What the client must get: the service in the quote and, from the backend, as sender. */
 	out_src = c->err_src == be_addr ? LB_VIP : c->err_src;
-	outer = error_outer(out_src, FX_SRC_ADDR, false);
+	outer = error_outer(out_src, FX_SRC_ADDR, false, c->err_ihl);
 	lb_icmp_error(&outer, c->type, c->code, &sent, PKT_ICMP_QUOTE_L4, want, desc);
 	if (c->sender == FROM_NODE_STACK) {
 		cr_assert_eq(res.retval, TC_ACT_OK, "%s: passed to the pod, got %u", desc,
@@ -146,9 +154,10 @@ ParameterizedTest(size_t *i, lb4, icmp_error, .init = lb_node_setup, .fini = lb_
 	} else {
 		cr_assert_eq(res.retval, TC_ACT_REDIRECT, "%s: delivered, got %u", desc,
 			     res.retval);
-		fx_expect_counted(res.delta, c->sender == FROM_BACKEND_POD ?
-					     SLUICE_VERDICT_REDIRECT_LOCAL : SLUICE_VERDICT_NET_TO_POD,
-				  len, desc);
+		enum sluice_verdict v = c->sender == FROM_BACKEND_POD ?
+					SLUICE_VERDICT_REDIRECT_LOCAL : SLUICE_VERDICT_NET_TO_POD;
+
+		fx_expect_counted(res.delta, v, len, desc);
 	}
 	cr_assert_eq(res.out_len, len, "%s: length %u, want %u", desc, res.out_len, len);
 	cr_assert_eq(ntohl(pkt_iph(res.out)->saddr), out_src, "%s: from " LB_IP_FMT, desc,
@@ -177,7 +186,7 @@ Test(lb4, icmp_error_about_a_direct_flow, .init = fx_setup, .fini = fx_teardown)
 	lb_expect_ct_count(LB_FLOW_ENTRIES, "the client's packet");
 	got = spec;
 	got.ttl = FX_TTL - 1;
-	outer = error_outer(FX_DST_ADDR, FX_SRC_ADDR, false);
+	outer = error_outer(FX_DST_ADDR, FX_SRC_ADDR, false, PKT_IHL_MIN);
 	memcpy(outer.src_mac, fx_dst_ep.pod_mac, ETH_ALEN);
 	memcpy(outer.dst_mac, fx_dst_ep.host_mac, ETH_ALEN);
 	len = lb_icmp_error(&outer, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, &got, PKT_ICMP_QUOTE_L4,
@@ -191,15 +200,20 @@ Test(lb4, icmp_error_about_a_direct_flow, .init = fx_setup, .fini = fx_teardown)
 /* Errors sluice leaves alone: the ICMP message must reach the client as it was sent. */
 struct pass_case {
 	const char *desc;
+	__u8 proto;		/* the quoted packet's */
 	bool tracked;		/* the quoted flow went through the service */
 	__u8 quote_ihl;		/* the quoted packet's header length */
 	size_t l4_quoted;	/* and how much of its L4 header is quoted */
 };
 
 static const struct pass_case pass_cases[] = {
-	{ "about a flow that is not a service's", false, PKT_IHL_MIN, PKT_ICMP_QUOTE_L4 },
-	{ "quoting a header with IP options", true, PKT_IHL_ONE_OPTION, PKT_ICMP_QUOTE_L4 },
-	{ "quoting too little of the UDP header", true, PKT_IHL_MIN, QUOTE_L4_CUT },
+	{ "about a flow that is not a service's", IPPROTO_UDP, false, PKT_IHL_MIN,
+	  PKT_ICMP_QUOTE_L4 },
+	{ "quoting a header with IP options", IPPROTO_UDP, true, PKT_IHL_ONE_OPTION,
+	  PKT_ICMP_QUOTE_L4 },
+	{ "quoting too little of the UDP header", IPPROTO_UDP, true, PKT_IHL_MIN, QUOTE_L4_CUT },
+	{ "quoting a ping, which has no ports", IPPROTO_ICMP, false, PKT_IHL_MIN,
+	  PKT_ICMP_QUOTE_L4 },
 };
 
 ParameterizedTestParameters(lb4, icmp_error_left_alone)
@@ -212,7 +226,7 @@ ParameterizedTestParameters(lb4, icmp_error_left_alone)
 ParameterizedTest(size_t *i, lb4, icmp_error_left_alone, .init = fx_setup, .fini = fx_teardown)
 {
 	const struct pass_case *c = &pass_cases[*i];
-	struct pkt_ipv4 spec = lb_client_frame(IPPROTO_UDP, FX_SPORT, 0), got, outer;
+	struct pkt_ipv4 spec = lb_client_frame(c->proto, FX_SPORT, 0), got, outer;
 	__u8 in[PKT_MAX];
 	char desc[DESC_LEN];
 	struct fx_result res;
@@ -227,7 +241,7 @@ ParameterizedTest(size_t *i, lb4, icmp_error_left_alone, .init = fx_setup, .fini
 	got = lb_dnat(&spec, LB_BE1_ADDR, LB_BE_PORT);
 
 	snprintf(desc, sizeof(desc), "error %s", c->desc);
-	outer = error_outer(LB_BE1_ADDR, FX_SRC_ADDR, true);
+	outer = error_outer(LB_BE1_ADDR, FX_SRC_ADDR, true, PKT_IHL_MIN);
 	len = lb_icmp_error(&outer, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, &got, c->l4_quoted, in,
 			    desc);
 	fx_run(fx_skel->progs.tc_from_pod, in, len, &res, desc);
