@@ -38,6 +38,7 @@ static void teardown(void)
 {
 	cJSON_Delete(doc);
 	doc = NULL;
+	k8s_service_free(&svc);
 	k8s_endpointslice_free(&es);
 }
 
@@ -138,7 +139,10 @@ static bool why_names(const char *text, const char *field)
 
 static void parse_service_ok(const char *step)
 {
-	int err = k8s_service_parse(doc, &svc, why, sizeof(why));
+	int err;
+
+	k8s_service_free(&svc);
+	err = k8s_service_parse(doc, &svc, why, sizeof(why));
 
 	cr_assert_eq(err, 0, "%s: parses (%s)", step, why);
 }
@@ -333,6 +337,7 @@ Test(k8s_service, port_count_limit)
 	cr_expect_eq(svc.n_ports, K8S_SVC_MAX_PORTS, "all %d ports kept", K8S_SVC_MAX_PORTS);
 	load(FX_SERVICE_JSON);
 	set_ports(K8S_SVC_MAX_PORTS + 1);
+	k8s_service_free(&svc);
 	cr_expect_eq(k8s_service_parse(doc, &svc, why, sizeof(why)), -EINVAL,
 		     "one port too many: refused");
 	cr_expect(why_names(why, "spec.ports"), "one port too many: why names spec.ports: %s",
@@ -363,6 +368,7 @@ Test(k8s_service, address_count_limit)
 	cr_expect_eq(svc.n_external_ips, K8S_SVC_MAX_IPS, "all %d kept", K8S_SVC_MAX_IPS);
 	load(FX_SERVICE_JSON);
 	set_external_ips(K8S_SVC_MAX_IPS + 1);
+	k8s_service_free(&svc);
 	cr_expect_eq(k8s_service_parse(doc, &svc, why, sizeof(why)), -EINVAL,
 		     "one external IP too many: refused");
 	cr_expect(why_names(why, "spec.externalIPs"),
@@ -392,6 +398,7 @@ Test(k8s_service, name_length)
 	/* One character more than the fixed field holds: refused, never cut. */
 	load(FX_SERVICE_JSON);
 	set_name_of_length(SLUICE_K8S_NAME_LEN);
+	k8s_service_free(&svc);
 	cr_expect_eq(k8s_service_parse(doc, &svc, why, sizeof(why)), -EINVAL,
 		     "a %d-character name: refused", SLUICE_K8S_NAME_LEN);
 	cr_expect(why_names(why, "metadata.name"), "long name: why names metadata.name: %s", why);
@@ -523,6 +530,7 @@ ParameterizedTest(size_t *i, k8s_service, refuses_bad_field)
 
 	load(FX_SERVICE_JSON);
 	apply_edits(c);
+	k8s_service_free(&svc);
 	err = k8s_service_parse(doc, &svc, why, sizeof(why));
 	cr_assert_eq(err, -EINVAL, "%s: refused with -EINVAL (got %d)", c->desc, err);
 	cr_expect(why_names(why, c->field), "%s: why names %s, got \"%s\"", c->desc, c->field,

@@ -46,6 +46,8 @@
 
 /* Everything under test is static: struct k8s_service is large, and Criterion forks. */
 static struct k8s_service svc;
+/* The ports svc_port() gives svc: a parsed Service's come from the heap. */
+static struct k8s_svc_port svc_ports[K8S_SVC_MAX_PORTS];
 static struct k8s_endpointslice slices[SLICES_MAX];
 static struct k8s_endpoint endpoints[SLICES_MAX][ENDPOINTS_MAX];
 static struct k8s_slice_port slice_ports[SLICES_MAX][SLICE_PORTS_MAX];
@@ -73,6 +75,7 @@ static struct in_addr ip(const char *s)
 static void svc_init(enum k8s_svc_type t)
 {
 	memset(&svc, 0, sizeof(svc));
+	svc.ports = svc_ports;
 	strcpy(svc.ns, NS);
 	strcpy(svc.name, SVC_NAME);
 	svc.type = t;
@@ -712,6 +715,7 @@ Test(lb_frontends, from_api_objects)
 	expect_backends(fe, DNS_TARGET, IPPROTO_UDP, http_all, ARRAY_SIZE(http_all),
 			"fixtures, dns node port from inside");
 	k8s_endpointslice_free(&slices[0]);
+	k8s_service_free(&svc);
 	cJSON_Delete(svc_doc);
 	cJSON_Delete(slice_doc);
 }

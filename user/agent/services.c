@@ -57,6 +57,14 @@ static void mark_dirty(struct services *s, const char *ns, const char *name)
 		free(d);
 }
 
+static void svc_entry_free(void *p)
+{
+	struct svc_entry *e = p;
+
+	k8s_service_free(&e->svc);
+	free(e);
+}
+
 static void slice_entry_free(void *p)
 {
 	struct slice_entry *e = p;
@@ -150,10 +158,10 @@ static void service_event(struct services *s, enum k8s_event_type type, const cJ
 		struct svc_entry *old = *hit;
 
 		tdelete(old, &s->svcs, entry_cmp);
-		free(old);
+		svc_entry_free(old);
 	}
 	if (type == K8S_EVENT_DELETED || !tsearch(e, &s->svcs, entry_cmp))
-		free(e);
+		svc_entry_free(e);
 }
 
 static void slice_event(struct services *s, enum k8s_event_type type, const cJSON *obj)
@@ -321,7 +329,7 @@ int services_open(struct services *s, const struct sluice_pins *pins, __u32 magl
 
 void services_close(struct services *s)
 {
-	tdestroy(s->svcs, free);
+	tdestroy(s->svcs, svc_entry_free);
 	tdestroy(s->by_service, index_free);
 	tdestroy(s->slices, slice_entry_free);
 	tdestroy(s->dirty, free);

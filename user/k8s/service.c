@@ -111,13 +111,15 @@ static int parse_ports(const cJSON *obj, struct k8s_service *svc, char *why, siz
 		return 0;
 	if (!cJSON_IsArray(list))
 		return fail(why, len, "%s", "spec.ports must be a list");
+	if (cJSON_GetArraySize(list) > K8S_SVC_MAX_PORTS)
+		return fail(why, len, "%s", "spec.ports lists too many ports");
+	svc->ports = calloc((size_t)cJSON_GetArraySize(list), sizeof(*svc->ports));
+	if (!svc->ports && cJSON_GetArraySize(list))
+		return fail(why, len, "%s", "spec.ports: out of memory");
 	cJSON_ArrayForEach(it, list) {
-		struct k8s_svc_port *p;
+		struct k8s_svc_port *p = &svc->ports[svc->n_ports++];
 		const char *name;
 
-		if (svc->n_ports == K8S_SVC_MAX_PORTS)
-			return fail(why, len, "%s", "spec.ports lists too many ports");
-		p = &svc->ports[svc->n_ports++];
 		name = k8s_str(it, "name", "", why, len);
 		if (!name || !k8s_copy(p->name, sizeof(p->name), name, "name", why, len) ||
 		    !k8s_protocol(it, &p->proto, why, len) ||
@@ -197,9 +199,18 @@ int k8s_service_parse(const cJSON *obj, struct k8s_service *svc, char *why, size
 	    parse_ports(obj, svc, why, len) || parse_policies(obj, svc, why, len) ||
 	    add_ips(k8s_get(obj, "spec.externalIPs"), "spec.externalIPs", svc->external_ips,
 		    &svc->n_external_ips, why, len) ||
-	    parse_lb_ingress(obj, svc, why, len))
+	    parse_lb_ingress(obj, svc, why, len)) {
+		k8s_service_free(svc);
 		return -EINVAL;
+	}
 	return 0;
+}
+
+void k8s_service_free(struct k8s_service *svc)
+{
+	free(svc->ports);
+	svc->ports = NULL;
+	svc->n_ports = 0;
 }
 
 /* A condition: true, false, or null (unknown), which the API says to read as default. */

@@ -47,7 +47,8 @@ struct k8s_service {
 	unsigned int n_external_ips;
 	struct in_addr lb_ips[K8S_SVC_MAX_IPS];
 	unsigned int n_lb_ips;
-	struct k8s_svc_port ports[K8S_SVC_MAX_PORTS];
+	/* As many as spec.ports lists: room for the most in each took 95 MB at 10,000. */
+	struct k8s_svc_port *ports;
 	unsigned int n_ports;
 	bool affinity;		/* sessionAffinity: ClientIP */
 	uint32_t affinity_timeout;
@@ -85,6 +86,8 @@ struct k8s_endpointslice {
  * terms of the API field, for the log line that names the object.
  */
 int k8s_service_parse(const cJSON *obj, struct k8s_service *svc, char *why, size_t len);
+/* Frees what a successful k8s_service_parse() allocated (a failed one frees it itself). */
+void k8s_service_free(struct k8s_service *svc);
 int k8s_endpointslice_parse(const cJSON *obj, struct k8s_endpointslice *es, char *why,
 			    size_t len);
 void k8s_endpointslice_free(struct k8s_endpointslice *es);
