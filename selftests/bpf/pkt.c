@@ -164,21 +164,22 @@ static void fill_l4(const struct pkt_ipv4 *spec, const struct iphdr *iph, __u8 *
 	}
 }
 
-int pkt_build_ipv4(const struct pkt_ipv4 *spec, void *buf, size_t cap)
+/*
+ * Writes the Ethernet header and the IPv4 header of a frame carrying l4_len
+ * bytes of protocol: spec's MACs, addresses, TTL, id and ihl (options NOPs,
+ * valid and meaning nothing), the checksum left 0 and the rest zeroed.
+ * Returns the IPv4 header, or NULL if the frame would not fit in cap bytes.
+ */
+static struct iphdr *fill_l2_l3(const struct pkt_ipv4 *spec, __u8 protocol, size_t l4_len,
+				void *buf, size_t cap)
 {
-	size_t hdr_len = spec->ihl * PKT_WORD_LEN, l4_len, i;
-	size_t l4_hdr = l4_hdr_len(spec->protocol);
+	size_t hdr_len = spec->ihl * PKT_WORD_LEN;
 	struct ethhdr *eth = buf;
 	struct iphdr *iph;
-	__u8 *l4;
 
-	if (spec->ihl < PKT_IHL_MIN || spec->ihl > PKT_IHL_MAX || !l4_hdr)
-		return -1;
-	l4_len = l4_hdr + spec->payload_len;
-	if (ETH_HLEN + hdr_len + l4_len > cap)
-		return -1;
+	if (spec->ihl < PKT_IHL_MIN || spec->ihl > PKT_IHL_MAX || ETH_HLEN + hdr_len + l4_len > cap)
+		return NULL;
 	memset(buf, 0, ETH_HLEN + hdr_len + l4_len);
-
 	memcpy(eth->h_dest, spec->dst_mac, ETH_ALEN);
 	memcpy(eth->h_source, spec->src_mac, ETH_ALEN);
 	eth->h_proto = htons(ETH_P_IP);
@@ -189,19 +190,31 @@ int pkt_build_ipv4(const struct pkt_ipv4 *spec, void *buf, size_t cap)
 	iph->tot_len = htons(hdr_len + l4_len);
 	iph->id = htons(spec->id);
 	iph->ttl = spec->ttl;
-	iph->protocol = spec->protocol;
+	iph->protocol = protocol;
 	iph->saddr = spec->saddr;
 	iph->daddr = spec->daddr;
-	/* Options, if ihl asks for any, are NOPs: valid and meaning nothing. */
 	memset(iph + 1, IPOPT_NOOP, hdr_len - sizeof(*iph));
+	return iph;
+}
 
-	l4 = (__u8 *)iph + hdr_len;
+int pkt_build_ipv4(const struct pkt_ipv4 *spec, void *buf, size_t cap)
+{
+	size_t l4_hdr = l4_hdr_len(spec->protocol), l4_len = l4_hdr + spec->payload_len, i;
+	struct iphdr *iph;
+	__u8 *l4;
+
+	if (!l4_hdr)
+		return -1;
+	iph = fill_l2_l3(spec, spec->protocol, l4_len, buf, cap);
+	if (!iph)
+		return -1;
+	l4 = (__u8 *)iph + iph->ihl * PKT_WORD_LEN;
 	/* A counting pattern, so that any byte moved or lost shows. */
 	for (i = 0; i < spec->payload_len; i++)
 		l4[l4_hdr + i] = i;
 	fill_l4(spec, iph, l4, l4_len);
 	iph->check = pkt_ipv4_csum(iph);
-	return ETH_HLEN + hdr_len + l4_len;
+	return ETH_HLEN + iph->ihl * PKT_WORD_LEN + l4_len;
 }
 
 int pkt_build_icmp_error(const struct pkt_ipv4 *outer, __u8 type, __u8 code, const void *about,
@@ -210,37 +223,18 @@ int pkt_build_icmp_error(const struct pkt_ipv4 *outer, __u8 type, __u8 code, con
 	const struct iphdr *quoted = pkt_iph((void *)about);
 	size_t quote_len = quoted->ihl * PKT_WORD_LEN + l4_quoted;
 	size_t icmp_len = sizeof(struct icmphdr) + quote_len;
-	__u8 ihl = outer->ihl ? outer->ihl : PKT_IHL_MIN;
-	size_t hdr_len = ihl * PKT_WORD_LEN;
-	struct ethhdr *eth = buf;
+	struct iphdr *iph = fill_l2_l3(outer, IPPROTO_ICMP, icmp_len, buf, cap);
 	struct icmphdr *icmp;
-	struct iphdr *iph;
 
-	if (ihl < PKT_IHL_MIN || ihl > PKT_IHL_MAX || ETH_HLEN + hdr_len + icmp_len > cap)
+	if (!iph)
 		return -1;
-	memset(buf, 0, ETH_HLEN + hdr_len + icmp_len);
-	memcpy(eth->h_dest, outer->dst_mac, ETH_ALEN);
-	memcpy(eth->h_source, outer->src_mac, ETH_ALEN);
-	eth->h_proto = htons(ETH_P_IP);
-
-	iph = pkt_iph(buf);
-	iph->version = IPVERSION;
-	iph->ihl = ihl;
-	iph->tot_len = htons(hdr_len + icmp_len);
-	iph->id = htons(outer->id);
-	iph->ttl = outer->ttl;
-	iph->protocol = IPPROTO_ICMP;
-	iph->saddr = outer->saddr;
-	iph->daddr = outer->daddr;
-	memset(iph + 1, IPOPT_NOOP, hdr_len - sizeof(*iph));
-	iph->check = pkt_ipv4_csum(iph);
-
-	icmp = (struct icmphdr *)((__u8 *)iph + hdr_len);
+	icmp = (struct icmphdr *)((__u8 *)iph + iph->ihl * PKT_WORD_LEN);
 	icmp->type = type;
 	icmp->code = code;
 	memcpy(icmp + 1, quoted, quote_len);
 	icmp->checksum = htons((__u16)~csum_fold(csum_add(0, icmp, icmp_len)));
-	return ETH_HLEN + hdr_len + icmp_len;
+	iph->check = pkt_ipv4_csum(iph);
+	return ETH_HLEN + iph->ihl * PKT_WORD_LEN + icmp_len;
 }
 
 int pkt_build_arp(void *buf, size_t cap)

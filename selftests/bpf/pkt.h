@@ -61,11 +61,11 @@ int pkt_build_ipv4(const struct pkt_ipv4 *spec, void *buf, size_t cap);
 
 /*
  * Writes an ICMP error of type and code from outer->saddr to outer->daddr
- * (outer's MACs, TTL, id and ihl, 0 meaning PKT_IHL_MIN, its options NOPs;
- * its other fields are not used), quoting the
- * IPv4 frame `about`: its IP header, options included, and the first
- * l4_quoted bytes after it. ICMP and IP checksums included. Returns the
- * length, or -1 if the frame does not fit in cap bytes.
+ * (outer's MACs, TTL, id and ihl, its options NOPs; its other fields are
+ * not used), quoting the IPv4 frame `about`: its IP header, options
+ * included, and the first l4_quoted bytes after it. ICMP and IP checksums
+ * included. Returns the length, or -1 if the frame does not fit in cap
+ * bytes or outer's ihl is invalid.
  */
 int pkt_build_icmp_error(const struct pkt_ipv4 *outer, __u8 type, __u8 code, const void *about,
 			 size_t l4_quoted, void *buf, size_t cap);
