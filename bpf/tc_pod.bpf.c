@@ -157,6 +157,7 @@ int SLUICE_PROG_TO_POD(struct __sk_buff *skb)
 	struct sluice_endpoint_info *ep;
 	struct sluice_ct4_value *ct;
 	struct lb_pending none = {};
+	bool external;
 	struct ethhdr *eth;
 	struct iphdr *iph;
 	struct flow4 f;
@@ -177,14 +178,13 @@ int SLUICE_PROG_TO_POD(struct __sk_buff *skb)
 	 * "fragmentation needed" for a backend behind a smaller MTU: part of
 	 * the flow, and translated back if the flow was.
 	 */
-	if (f.proto == IPPROTO_ICMP && !flow4_is_echo(&f)) {
-		bool external;
-		int ret = lb4_icmp_related(skb, &f, false, &external);
-
-		if (ret < 0)
-			return drop(skb, SLUICE_VERDICT_DROP_MALFORMED);
-		if (ret)
-			goto pass;
+	switch (lb4_icmp_related(skb, &f, false, &external)) {
+	case 0:
+		break;
+	case 1:
+		goto pass;
+	default:
+		return drop(skb, SLUICE_VERDICT_DROP_MALFORMED);
 	}
 	pol_end_set(&dst, f.daddr, ep->ifindex);
 	why = policy4_flow(skb, &f, f.saddr, &src, &dst, &none);

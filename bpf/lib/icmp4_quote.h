@@ -45,8 +45,8 @@ static __always_inline __u32 quote_off(const struct flow4 *f)
 }
 
 /*
- * Whether f is an ICMP error quoting a TCP or UDP packet that can be
- * translated; if so, rk gets the quoted packet's tuple reversed (the tuple
+ * Whether f, an ICMP message other than an echo, is an error quoting a TCP
+ * or UDP packet that can be translated; if so, rk gets the quoted packet's tuple reversed (the tuple
  * of the packets going back to the quote's sender: what conntrack keys
  * that direction by, dir aside) and udp_check the quoted UDP checksum (0:
  * none, or TCP). Every packet pointer is invalid after it.
@@ -59,8 +59,7 @@ static __always_inline bool quote_read(struct __sk_buff *skb, const struct flow4
 	__u8 *icmp;
 
 	/* A quote cut short is left as it is. */
-	if (f->proto != IPPROTO_ICMP || flow4_is_echo(f) || f->later_frag ||
-	    quote_off(f) + sizeof(*q) > ICMP_ERR_PULL_MAX ||
+	if (f->later_frag || quote_off(f) + sizeof(*q) > ICMP_ERR_PULL_MAX ||
 	    revalidate_pull(skb, &c, quote_off(f) + sizeof(*q)) < 0)
 		return false;
 	icmp = c.pos + f->l4_off;

@@ -261,6 +261,8 @@ static __always_inline int lb4_icmp_related(struct __sk_buff *skb, struct flow4 
 	__u32 slot = 0;
 	int snat = 0, ret;
 
+	if (f->proto != IPPROTO_ICMP || flow4_is_echo(f))
+		return 0;
 	/* The quote's key lives in the scratch map: the callers' stacks are full. */
 	s = bpf_map_lookup_elem(&SLUICE_MAP_SCRATCH, &slot);
 	if (!s)
@@ -282,18 +284,15 @@ static __always_inline enum lb_result lb4_forward_any(struct __sk_buff *skb, str
 						      enum sluice_svc_scope scope,
 						      struct lb_out *out)
 {
-	int ret;
+	int ret = lb4_icmp_related(skb, f, scope == SLUICE_SCOPE_EXTERNAL, &out->external);
 
-	if (f->proto == IPPROTO_ICMP && !flow4_is_echo(f)) {
-		ret = lb4_icmp_related(skb, f, scope == SLUICE_SCOPE_EXTERNAL, &out->external);
-		if (ret < 0) {
-			out->verdict = SLUICE_VERDICT_DROP_MALFORMED;
-			return LB_DROP;
-		}
-		if (ret) {
-			out->reply = true;
-			return LB_DONE;
-		}
+	if (ret < 0) {
+		out->verdict = SLUICE_VERDICT_DROP_MALFORMED;
+		return LB_DROP;
+	}
+	if (ret) {
+		out->reply = true;
+		return LB_DONE;
 	}
 	return lb4_forward(skb, f, scope, out);
 }
