@@ -106,15 +106,18 @@ static int parse_ports(const cJSON *obj, struct k8s_service *svc, char *why, siz
 {
 	const cJSON *list = k8s_get(obj, "spec.ports"), *it;
 	long port, node_port;
+	int n;
 
 	if (!list || cJSON_IsNull(list))
 		return 0;
 	if (!cJSON_IsArray(list))
 		return fail(why, len, "%s", "spec.ports must be a list");
-	if (cJSON_GetArraySize(list) > K8S_SVC_MAX_PORTS)
+	n = cJSON_GetArraySize(list);
+	if (n > K8S_SVC_MAX_PORTS)
 		return fail(why, len, "%s", "spec.ports lists too many ports");
-	svc->ports = calloc((size_t)cJSON_GetArraySize(list), sizeof(*svc->ports));
-	if (!svc->ports && cJSON_GetArraySize(list))
+	/* One more, as the slices' lists: never a 0-byte allocation. */
+	svc->ports = calloc((size_t)n + 1, sizeof(*svc->ports));
+	if (!svc->ports)
 		return fail(why, len, "%s", "spec.ports: out of memory");
 	cJSON_ArrayForEach(it, list) {
 		struct k8s_svc_port *p = &svc->ports[svc->n_ports++];
