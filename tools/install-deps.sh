@@ -12,7 +12,7 @@ WANT=${1:-all}
 # Grouped by what needs them; keep this list the only place packages are named.
 BUILD_PKGS=(make gcc libc6-dev linux-libc-dev clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
 	pkg-config libnl-3-dev libnl-route-3-dev libcjson-dev libyaml-dev libcurl4-openssl-dev
-	libmicrohttpd-dev)
+	libmicrohttpd-dev uthash-dev)
 TEST_PKGS=(clang-15 clang-16 libcriterion-dev iproute2 iputils-ping procps util-linux socat jq
 	containernetworking-plugins podman runc busybox-static python3 openssl curl)
 BENCH_PKGS=(iperf3 sockperf iptables nftables)

@@ -39,7 +39,7 @@ Test(maglev, every_backend_gets_an_equal_share)
 		uint32_t i;
 
 		make_names(n, 0);
-		cr_assert_eq(maglev_fill(names, n, M_DEFAULT, table), 0, "fill with %zu", n);
+		cr_assert_eq(maglev_fill(names, NULL, n, M_DEFAULT, table), 0, "fill with %zu", n);
 		for (i = 0; i < M_DEFAULT; i++) {
 			cr_assert_lt(table[i], n, "slot %u names backend %u of %zu", i, table[i], n);
 			count[table[i]]++;
@@ -76,8 +76,8 @@ Test(maglev, adding_one_backend_moves_about_one_nth)
 
 	make_names(n + 1, 0);
 	memcpy(names_before, names, sizeof(names));
-	cr_assert_eq(maglev_fill(names_before, n, M_LARGE, before), 0, "fill %zu", n);
-	cr_assert_eq(maglev_fill(names, n + 1, M_LARGE, after), 0, "fill %zu", n + 1);
+	cr_assert_eq(maglev_fill(names_before, NULL, n, M_LARGE, before), 0, "fill %zu", n);
+	cr_assert_eq(maglev_fill(names, NULL, n + 1, M_LARGE, after), 0, "fill %zu", n + 1);
 	moved = moved_fraction(before, names_before, after, names, M_LARGE);
 	/* Optimal is 1/(n+1) = 0.091; Maglev's paper measures a little more. */
 	cr_expect(moved >= 1.0 / (n + 1) - 0.01 && moved <= 1.5 / (n + 1),
@@ -92,11 +92,11 @@ Test(maglev, removing_one_backend_moves_only_its_share_and_a_little)
 	double moved;
 
 	make_names(n, 0);
-	cr_assert_eq(maglev_fill(names, n, M_LARGE, before), 0, "fill %zu", n);
+	cr_assert_eq(maglev_fill(names, NULL, n, M_LARGE, before), 0, "fill %zu", n);
 	/* Remove backend 3. */
 	for (i = 0; i < n - 1; i++)
 		remaining[i] = names[i < 3 ? i : i + 1];
-	cr_assert_eq(maglev_fill(remaining, n - 1, M_LARGE, after), 0, "fill %zu", n - 1);
+	cr_assert_eq(maglev_fill(remaining, NULL, n - 1, M_LARGE, after), 0, "fill %zu", n - 1);
 	moved = moved_fraction(before, names, after, remaining, M_LARGE);
 	for (i = 0; i < M_LARGE; i++)
 		slots_of_removed += before[i] == 3;
@@ -110,9 +110,24 @@ Test(maglev, same_keys_same_table_in_any_order_of_calls)
 	static uint32_t a[M_DEFAULT], b[M_DEFAULT];
 
 	make_names(5, 0);
-	cr_assert_eq(maglev_fill(names, 5, M_DEFAULT, a), 0, "first");
-	cr_assert_eq(maglev_fill(names, 5, M_DEFAULT, b), 0, "second");
+	cr_assert_eq(maglev_fill(names, NULL, 5, M_DEFAULT, a), 0, "first");
+	cr_assert_eq(maglev_fill(names, NULL, 5, M_DEFAULT, b), 0, "second");
 	cr_expect_arr_eq(a, b, sizeof(a), "deterministic");
+}
+
+Test(maglev, values_name_the_backends_in_their_slots)
+{
+	static uint32_t by_index[M_DEFAULT], by_value[M_DEFAULT];
+	/* Backend ids as the LB writer passes them: anything but the indexes. */
+	const uint32_t ids[] = { 70001, 12, 4096 };
+	uint32_t i;
+
+	make_names(3, 0);
+	cr_assert_eq(maglev_fill(names, NULL, 3, M_DEFAULT, by_index), 0, "indexes");
+	cr_assert_eq(maglev_fill(names, ids, 3, M_DEFAULT, by_value), 0, "values");
+	for (i = 0; i < M_DEFAULT; i++)
+		cr_assert_eq(by_value[i], ids[by_index[i]], "slot %u: %u, want %u", i, by_value[i],
+			     ids[by_index[i]]);
 }
 
 /*
@@ -130,7 +145,7 @@ Test(maglev, the_table_for_given_keys_never_changes)
 	uint32_t i;
 
 	make_names(3, 0);
-	cr_assert_eq(maglev_fill(names, 3, M_DEFAULT, table), 0, "fill");
+	cr_assert_eq(maglev_fill(names, NULL, 3, M_DEFAULT, table), 0, "fill");
 	for (i = 0; i < M_DEFAULT; i++)
 		h = fnv1a64_u64(h, table[i]);
 	cr_expect_eq(h, PINNED_TABLE_HASH, "table hash %#llx, pinned %#llx",
@@ -142,8 +157,8 @@ Test(maglev, rejects_bad_arguments)
 	uint32_t t[7];
 
 	make_names(8, 0);
-	cr_expect_eq(maglev_fill(names, 0, 7, t), -EINVAL, "no backends");
-	cr_expect_eq(maglev_fill(names, 8, 7, t), -EINVAL, "more backends than slots");
-	cr_expect_eq(maglev_fill(names, 1, 1, t), -EINVAL, "one-slot table");
-	cr_expect_eq(maglev_fill(names, 7, 7, t), 0, "as many backends as slots");
+	cr_expect_eq(maglev_fill(names, NULL, 0, 7, t), -EINVAL, "no backends");
+	cr_expect_eq(maglev_fill(names, NULL, 8, 7, t), -EINVAL, "more backends than slots");
+	cr_expect_eq(maglev_fill(names, NULL, 1, 1, t), -EINVAL, "one-slot table");
+	cr_expect_eq(maglev_fill(names, NULL, 7, 7, t), 0, "as many backends as slots");
 }

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
-#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,19 +8,23 @@
 #include "k8s/fields.h"
 #include "k8s/service.h"
 #include "lib/field.h"
+#include "lib/hash_table.h"
 #include "lib/log.h"
 
 /* "namespace/name". */
 #define KEY_LEN (SLUICE_K8S_NAMESPACE_LEN + SLUICE_K8S_NAME_LEN)
 
+/* Every entry is found by its "ns/name" key. */
 struct svc_entry {
 	char key[KEY_LEN];
 	struct k8s_service svc;
+	UT_hash_handle hh;
 };
 
 struct slice_entry {
 	char key[KEY_LEN];
 	struct k8s_endpointslice es;
+	UT_hash_handle hh;
 };
 
 /* The slices of one service ("ns/service"), so a reconcile never walks them all. */
@@ -29,73 +32,72 @@ struct slice_index {
 	char key[KEY_LEN];
 	struct slice_entry **v;
 	size_t n, cap;
+	UT_hash_handle hh;
 };
 
+/* Kept in the order services first became dirty: a flush reconciles them in that order. */
 struct dirty_entry {
 	char key[KEY_LEN];
 	char ns[SLUICE_K8S_NAMESPACE_LEN];
 	char name[SLUICE_K8S_NAME_LEN];
+	UT_hash_handle hh;
 };
-
-/* Every entry type starts with its key. */
-static int entry_cmp(const void *a, const void *b)
-{
-	return strcmp((const char *)a, (const char *)b);
-}
 
 static void mark_dirty(struct services *s, const char *ns, const char *name)
 {
-	struct dirty_entry *d = calloc(1, sizeof(*d)), **hit;
+	struct dirty_entry *d = calloc(1, sizeof(*d)), *old;
 
 	if (!d)
 		return;
 	snprintf(d->key, sizeof(d->key), "%s/%s", ns, name);
+	HASH_FIND_STR(s->dirty, d->key, old);
+	if (old) {
+		free(d);
+		return;
+	}
 	copy_field(d->ns, sizeof(d->ns), ns);
 	copy_field(d->name, sizeof(d->name), name);
-	hit = tsearch(d, &s->dirty, entry_cmp);
-	if (!hit || *hit != d)
+	HASH_ADD_STR(s->dirty, key, d);
+	if (!hash_added(d))
 		free(d);
 }
 
-static void svc_entry_free(void *p)
+static void svc_entry_free(struct svc_entry *e)
 {
-	struct svc_entry *e = p;
-
 	k8s_service_free(&e->svc);
 	free(e);
 }
 
-static void slice_entry_free(void *p)
+static void slice_entry_free(struct slice_entry *e)
 {
-	struct slice_entry *e = p;
-
 	k8s_endpointslice_free(&e->es);
 	free(e);
 }
 
-static void index_free(void *p)
+static void index_free(struct slice_index *ix)
 {
-	struct slice_index *ix = p;
-
 	free(ix->v);
 	free(ix);
 }
 
 static void index_add(struct services *s, struct slice_entry *e)
 {
-	struct slice_index *ix = calloc(1, sizeof(*ix)), **hit;
+	char key[KEY_LEN];
+	struct slice_index *ix;
 
-	if (!ix)
-		return;
-	snprintf(ix->key, sizeof(ix->key), "%s/%s", e->es.ns, e->es.service);
-	hit = tsearch(ix, &s->by_service, entry_cmp);
-	if (!hit) {
-		free(ix);
-		return;
+	snprintf(key, sizeof(key), "%s/%s", e->es.ns, e->es.service);
+	HASH_FIND_STR(s->by_service, key, ix);
+	if (!ix) {
+		ix = calloc(1, sizeof(*ix));
+		if (!ix)
+			return;
+		memcpy(ix->key, key, sizeof(key));
+		HASH_ADD_STR(s->by_service, key, ix);
+		if (!hash_added(ix)) {
+			free(ix);
+			return;
+		}
 	}
-	if (*hit != ix)
-		free(ix);
-	ix = *hit;
 	if (ix->n == ix->cap) {
 		size_t cap = ix->cap ? ix->cap * 2 : 4;
 		struct slice_entry **v = realloc(ix->v, cap * sizeof(*v));
@@ -110,23 +112,22 @@ static void index_add(struct services *s, struct slice_entry *e)
 
 static void index_del(struct services *s, struct slice_entry *e)
 {
-	struct slice_index probe, **hit;
+	char key[KEY_LEN];
+	struct slice_index *ix;
 	size_t i;
 
-	snprintf(probe.key, sizeof(probe.key), "%s/%s", e->es.ns, e->es.service);
-	hit = tfind(&probe, &s->by_service, entry_cmp);
-	if (!hit)
+	snprintf(key, sizeof(key), "%s/%s", e->es.ns, e->es.service);
+	HASH_FIND_STR(s->by_service, key, ix);
+	if (!ix)
 		return;
-	for (i = 0; i < (*hit)->n; i++) {
-		if ((*hit)->v[i] == e) {
-			(*hit)->v[i] = (*hit)->v[--(*hit)->n];
+	for (i = 0; i < ix->n; i++) {
+		if (ix->v[i] == e) {
+			ix->v[i] = ix->v[--ix->n];
 			break;
 		}
 	}
-	if (!(*hit)->n) {
-		struct slice_index *ix = *hit;
-
-		tdelete(ix, &s->by_service, entry_cmp);
+	if (!ix->n) {
+		HASH_DEL(s->by_service, ix);
 		index_free(ix);
 	}
 }
@@ -138,7 +139,7 @@ static const char *event_name(enum k8s_event_type type)
 
 static void service_event(struct services *s, enum k8s_event_type type, const cJSON *obj)
 {
-	struct svc_entry *e = calloc(1, sizeof(*e)), **hit;
+	struct svc_entry *e = calloc(1, sizeof(*e)), *old;
 	char why[K8S_WHY_LEN];
 
 	if (!e)
@@ -153,20 +154,23 @@ static void service_event(struct services *s, enum k8s_event_type type, const cJ
 	}
 	snprintf(e->key, sizeof(e->key), "%s/%s", e->svc.ns, e->svc.name);
 	mark_dirty(s, e->svc.ns, e->svc.name);
-	hit = tfind(e, &s->svcs, entry_cmp);
-	if (hit) {
-		struct svc_entry *old = *hit;
-
-		tdelete(old, &s->svcs, entry_cmp);
+	HASH_FIND_STR(s->svcs, e->key, old);
+	if (old) {
+		HASH_DEL(s->svcs, old);
 		svc_entry_free(old);
 	}
-	if (type == K8S_EVENT_DELETED || !tsearch(e, &s->svcs, entry_cmp))
+	if (type == K8S_EVENT_DELETED) {
+		svc_entry_free(e);
+		return;
+	}
+	HASH_ADD_STR(s->svcs, key, e);
+	if (!hash_added(e))
 		svc_entry_free(e);
 }
 
 static void slice_event(struct services *s, enum k8s_event_type type, const cJSON *obj)
 {
-	struct slice_entry *e = calloc(1, sizeof(*e)), **hit;
+	struct slice_entry *e = calloc(1, sizeof(*e)), *old;
 	char why[K8S_WHY_LEN];
 
 	if (!e)
@@ -179,20 +183,23 @@ static void slice_event(struct services *s, enum k8s_event_type type, const cJSO
 		return;
 	}
 	snprintf(e->key, sizeof(e->key), "%s/%s", e->es.ns, e->es.name);
-	hit = tfind(e, &s->slices, entry_cmp);
-	if (hit) {
-		struct slice_entry *old = *hit;
-
+	HASH_FIND_STR(s->slices, e->key, old);
+	if (old) {
 		/* The slice may have moved to another service: both change. */
 		if (old->es.service[0])
 			mark_dirty(s, old->es.ns, old->es.service);
 		index_del(s, old);
-		tdelete(old, &s->slices, entry_cmp);
+		HASH_DEL(s->slices, old);
 		slice_entry_free(old);
 	}
 	if (e->es.service[0])
 		mark_dirty(s, e->es.ns, e->es.service);
-	if (type == K8S_EVENT_DELETED || !tsearch(e, &s->slices, entry_cmp)) {
+	if (type == K8S_EVENT_DELETED) {
+		slice_entry_free(e);
+		return;
+	}
+	HASH_ADD_STR(s->slices, key, e);
+	if (!hash_added(e)) {
 		slice_entry_free(e);
 		return;
 	}
@@ -208,24 +215,9 @@ void services_event(struct services *s, enum k8s_event_type type, enum k8s_kind 
 		slice_event(s, type, obj);
 }
 
-/* How many entries a tree holds. */
-static void count_visit(const void *node, VISIT which, void *arg)
-{
-	(void)node;
-	if (which == postorder || which == leaf)
-		(*(size_t *)arg)++;
-}
-
-static void dirty_visit(const void *node, VISIT which, void *arg)
-{
-	const struct svc_entry *e = *(const struct svc_entry *const *)node;
-
-	if (which == postorder || which == leaf)
-		mark_dirty(arg, e->svc.ns, e->svc.name);
-}
-
 void services_set_node_addrs(struct services *s, const struct in_addr *addrs, size_t n)
 {
+	struct svc_entry *e;
 	struct in_addr *copy = calloc(n ? n : 1, sizeof(*copy));
 
 	if (!copy)
@@ -235,32 +227,32 @@ void services_set_node_addrs(struct services *s, const struct in_addr *addrs, si
 	s->node_addrs = copy;
 	s->node.addrs = copy;
 	s->node.n_addrs = n;
-	twalk_r(s->svcs, dirty_visit, s);
+	for (e = s->svcs; e; e = e->hh.next)
+		mark_dirty(s, e->svc.ns, e->svc.name);
 }
 
 static int reconcile(struct services *s, const struct dirty_entry *d)
 {
-	struct svc_entry probe, **hit;
-	struct slice_index **ix;
 	struct k8s_endpointslice *slices = NULL;
 	struct lb_frontends fe;
+	struct slice_index *ix;
+	struct svc_entry *e;
 	size_t i, n = 0;
 	int err;
 
-	copy_field(probe.key, sizeof(probe.key), d->key);
-	hit = tfind(&probe, &s->svcs, entry_cmp);
-	if (!hit)
+	HASH_FIND_STR(s->svcs, d->key, e);
+	if (!e)
 		return lb_writer_remove(&s->writer, d->ns, d->name);
-	ix = tfind(&probe, &s->by_service, entry_cmp);
+	HASH_FIND_STR(s->by_service, d->key, ix);
 	if (ix) {
 		/* Shallow copies: the entries own the arrays and outlive the reconcile. */
-		slices = calloc((*ix)->n, sizeof(*slices));
+		slices = calloc(ix->n, sizeof(*slices));
 		if (!slices)
 			return -ENOMEM;
-		for (i = 0; i < (*ix)->n; i++)
-			slices[n++] = (*ix)->v[i]->es;
+		for (i = 0; i < ix->n; i++)
+			slices[n++] = ix->v[i]->es;
 	}
-	err = lb_frontends_build(&(*hit)->svc, slices, n, &s->node, &fe);
+	err = lb_frontends_build(&e->svc, slices, n, &s->node, &fe);
 	free(slices);
 	if (err)
 		return err;
@@ -269,51 +261,25 @@ static int reconcile(struct services *s, const struct dirty_entry *d)
 	return err;
 }
 
-struct flush_ctx {
-	struct dirty_entry **items;
-	size_t n, cap;
-};
-
-static void flush_visit(const void *node, VISIT which, void *arg)
-{
-	struct flush_ctx *f = arg;
-
-	if ((which != postorder && which != leaf) || f->n == f->cap)
-		return;
-	f->items[f->n++] = *(struct dirty_entry *const *)node;
-}
-
-static void keep_entry(void *p)
-{
-	(void)p;
-}
-
 int services_flush(struct services *s)
 {
-	struct flush_ctx f = { 0 };
-	size_t i;
+	struct dirty_entry *dirty = s->dirty, *d, *next;
 	int err = 0, ret;
 
-	twalk_r(s->dirty, count_visit, &f.cap);
-	if (!f.cap)
+	if (!dirty)
 		return 0;
-	f.items = calloc(f.cap, sizeof(*f.items));
-	if (!f.items)
-		return -ENOMEM;
-	twalk_r(s->dirty, flush_visit, &f);
-	/* The entries now belong to f.items: take the tree apart without freeing them. */
-	tdestroy(s->dirty, keep_entry);
+	/* The flush owns the list now: it is taken apart as it goes. */
 	s->dirty = NULL;
-	for (i = 0; i < f.n; i++) {
-		ret = reconcile(s, f.items[i]);
+	HASH_ITER(hh, dirty, d, next) {
+		ret = reconcile(s, d);
 		if (ret) {
-			pr_err("service %s: reconcile failed: %s", f.items[i]->key, strerror(-ret));
+			pr_err("service %s: reconcile failed: %s", d->key, strerror(-ret));
 			if (!err)
 				err = ret;
 		}
-		free(f.items[i]);
+		HASH_DEL(dirty, d);
+		free(d);
 	}
-	free(f.items);
 	/* New frontends' tables enter sluice_maglev together: one grace period per flush. */
 	ret = lb_writer_commit(&s->writer);
 	return err ? err : ret;
@@ -329,11 +295,27 @@ int services_open(struct services *s, const struct sluice_pins *pins, __u32 magl
 
 void services_close(struct services *s)
 {
-	tdestroy(s->svcs, svc_entry_free);
-	tdestroy(s->by_service, index_free);
-	tdestroy(s->slices, slice_entry_free);
-	tdestroy(s->dirty, free);
-	s->svcs = s->slices = s->dirty = s->by_service = NULL;
+	struct svc_entry *svc, *svc_next;
+	struct slice_index *ix, *ix_next;
+	struct slice_entry *es, *es_next;
+	struct dirty_entry *d, *d_next;
+
+	HASH_ITER(hh, s->svcs, svc, svc_next) {
+		HASH_DEL(s->svcs, svc);
+		svc_entry_free(svc);
+	}
+	HASH_ITER(hh, s->by_service, ix, ix_next) {
+		HASH_DEL(s->by_service, ix);
+		index_free(ix);
+	}
+	HASH_ITER(hh, s->slices, es, es_next) {
+		HASH_DEL(s->slices, es);
+		slice_entry_free(es);
+	}
+	HASH_ITER(hh, s->dirty, d, d_next) {
+		HASH_DEL(s->dirty, d);
+		free(d);
+	}
 	free(s->node_addrs);
 	s->node_addrs = NULL;
 	lb_writer_close(&s->writer);
@@ -343,13 +325,11 @@ void services_close(struct services *s)
 
 size_t services_count(const struct services *s, enum k8s_kind kind)
 {
-	size_t n = 0;
-
 	if (kind == K8S_KIND_SERVICE)
-		twalk_r(s->svcs, count_visit, &n);
-	else if (kind == K8S_KIND_ENDPOINTSLICE)
-		twalk_r(s->slices, count_visit, &n);
-	return n;
+		return HASH_COUNT(s->svcs);
+	if (kind == K8S_KIND_ENDPOINTSLICE)
+		return HASH_COUNT(s->slices);
+	return 0;
 }
 
 bool services_pending(const struct services *s)

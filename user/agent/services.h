@@ -17,10 +17,11 @@
 struct services {
 	struct lb_writer writer;
 	struct lb_node node;
-	void *svcs;		/* tree: "ns/name" -> last valid Service */
-	void *slices;		/* tree: "ns/name" -> last valid EndpointSlice */
-	void *by_service;	/* tree: "ns/service" -> its slices */
-	void *dirty;		/* tree: "ns/name" of services to reconcile */
+	/* Hash tables (services.c's entry types), by "ns/name" unless said: */
+	struct svc_entry *svcs;		/* the last valid Service */
+	struct slice_entry *slices;	/* the last valid EndpointSlice */
+	struct slice_index *by_service;	/* by "ns/service": its slices */
+	struct dirty_entry *dirty;	/* services to reconcile */
 	struct in_addr *node_addrs;	/* owned copy behind node.addrs */
 	unsigned long invalid;	/* objects refused, for metrics */
 };

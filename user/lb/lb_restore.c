@@ -5,7 +5,6 @@
  * the backend ids their conntrack entries name.
  */
 #include <errno.h>
-#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,15 +152,6 @@ static int load_backends(struct lb_writer *w, struct lb_fe **by_id, __u32 fe_max
 	return err;
 }
 
-static void sort_visit(const void *node, VISIT which, void *arg)
-{
-	struct lb_fe *fe = *(struct lb_fe *const *)node;
-
-	(void)arg;
-	if (which == postorder || which == leaf)
-		qsort(fe->bes, fe->n_bes, sizeof(*fe->bes), lb_bes_cmp);
-}
-
 /* Tables of frontends that have backends are theirs; any other goes. */
 static int load_tables(struct lb_writer *w, struct lb_fe **by_id, __u32 fe_max)
 {
@@ -197,23 +187,6 @@ static int table_restage(struct lb_writer *w, struct lb_fe *fe)
 	return 0;
 }
 
-struct restage_ctx {
-	struct lb_writer *w;
-	size_t n;
-	int err;
-};
-
-static void restage_visit(const void *node, VISIT which, void *arg)
-{
-	struct lb_fe *fe = *(struct lb_fe *const *)node;
-	struct restage_ctx *c = arg;
-
-	if ((which != postorder && which != leaf) || !fe->n_bes || fe->table_ok || c->err)
-		return;
-	c->err = table_restage(c->w, fe);
-	c->n++;
-}
-
 /*
  * Frontends with backends but no table (sluice_maglev was rebuilt for a new
  * layout or table size, or a crash came between a frontend and its table)
@@ -223,23 +196,30 @@ static void restage_visit(const void *node, VISIT which, void *arg)
  */
 static void restore_tables(struct lb_writer *w)
 {
-	struct restage_ctx c = { .w = w };
-	int err;
+	int err = 0, staged_err = 0;
+	struct lb_fe *fe;
+	size_t n = 0;
 
-	twalk_r(w->by_key, restage_visit, &c);
+	/* Staging never takes a frontend out (none is new): the walk stays whole. */
+	for (fe = w->by_key; fe && !staged_err; fe = fe->hh.next) {
+		if (!fe->n_bes || fe->table_ok)
+			continue;
+		staged_err = table_restage(w, fe);
+		n++;
+	}
 	err = lb_writer_commit(w);
 	if (!err)
-		err = c.err;
-	if (c.n && !err)
-		pr_info("service maps: %zu frontends without a Maglev table got theirs again", c.n);
-	else if (c.n)
+		err = staged_err;
+	if (n && !err)
+		pr_info("service maps: %zu frontends without a Maglev table got theirs again", n);
+	else if (n)
 		pr_err("service maps: %zu frontends had no Maglev table; giving them theirs "
-		       "again failed for some: %s", c.n, strerror(-err));
+		       "again failed for some: %s", n, strerror(-err));
 }
 
 int lb_restore(struct lb_writer *w, __u32 fe_max)
 {
-	struct lb_fe **by_id = calloc(fe_max, sizeof(*by_id));
+	struct lb_fe **by_id = calloc(fe_max, sizeof(*by_id)), *fe;
 	int err;
 
 	if (!by_id)
@@ -252,7 +232,8 @@ int lb_restore(struct lb_writer *w, __u32 fe_max)
 	if (!err)
 		err = load_tables(w, by_id, fe_max);
 	if (!err) {
-		twalk_r(w->by_key, sort_visit, NULL);
+		for (fe = w->by_key; fe; fe = fe->hh.next)
+			qsort(fe->bes, fe->n_bes, sizeof(*fe->bes), lb_bes_cmp);
 		restore_tables(w);
 	}
 	free(by_id);

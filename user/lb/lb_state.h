@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "lb/lb_writer.h"
+#include "lib/hash_table.h"
 
 /* "namespace/name" of a service: the owner of its frontends. */
 #define OWNER_LEN (SLUICE_K8S_NAMESPACE_LEN + SLUICE_K8S_NAME_LEN)
@@ -54,6 +55,7 @@ struct lb_fe {
 	bool claimed;		/* a service has claimed it since the writer opened */
 	bool seen;		/* wanted in the sync under way */
 	struct lb_owner *owner;
+	UT_hash_handle hh;	/* in the writer's by_key */
 };
 
 /* The frontends one service holds. */
@@ -61,6 +63,7 @@ struct lb_owner {
 	char name[OWNER_LEN];
 	struct lb_fe **fes;
 	size_t n, cap;
+	UT_hash_handle hh;	/* in the writer's by_owner */
 };
 
 /* The programmed frontend with this key, or NULL. */

@@ -2,7 +2,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <sched.h>
-#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,17 +34,6 @@
 /* Threads computing tables at most, the writer's own included. */
 #define TABLE_WORKERS_MAX 4
 
-static int key_cmp(const void *a, const void *b)
-{
-	return memcmp(&((const struct lb_fe *)a)->key, &((const struct lb_fe *)b)->key,
-		      sizeof(struct sluice_svc4_key));
-}
-
-static int owner_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct lb_owner *)a)->name, ((const struct lb_owner *)b)->name);
-}
-
 static void key_str(const struct sluice_svc4_key *k, char *buf, size_t len)
 {
 	char a[INET_ADDRSTRLEN];
@@ -73,30 +61,36 @@ static const char *fe_what(const struct lb_fe *fe, char *buf)
 
 struct lb_fe *lb_fe_find(struct lb_writer *w, const struct sluice_svc4_key *key)
 {
-	struct lb_fe probe = { .key = *key };
-	void **hit = tfind(&probe, &w->by_key, key_cmp);
+	struct lb_fe *fe;
 
-	return hit ? *hit : NULL;
+	HASH_FIND(hh, w->by_key, key, sizeof(*key), fe);
+	return fe;
 }
 
 bool lb_fe_index(struct lb_writer *w, struct lb_fe *fe)
 {
-	return tsearch(fe, &w->by_key, key_cmp) != NULL;
+	HASH_ADD(hh, w->by_key, key, sizeof(fe->key), fe);
+	return hash_added(fe);
+}
+
+static void fe_unindex(struct lb_writer *w, struct lb_fe *fe)
+{
+	HASH_DEL(w->by_key, fe);
 }
 
 struct lb_owner *lb_owner_get(struct lb_writer *w, const char *name, bool create)
 {
-	struct lb_owner probe, *o, **hit;
+	struct lb_owner *o;
 
-	copy_field(probe.name, sizeof(probe.name), name);
-	hit = tfind(&probe, &w->by_owner, owner_cmp);
-	if (hit || !create)
-		return hit ? *hit : NULL;
+	HASH_FIND_STR(w->by_owner, name, o);
+	if (o || !create)
+		return o;
 	o = calloc(1, sizeof(*o));
 	if (!o)
 		return NULL;
 	copy_field(o->name, sizeof(o->name), name);
-	if (!tsearch(o, &w->by_owner, owner_cmp)) {
+	HASH_ADD_STR(w->by_owner, name, o);
+	if (!hash_added(o)) {
 		free(o);
 		return NULL;
 	}
@@ -138,7 +132,7 @@ static void owner_release(struct lb_writer *w, struct lb_owner *o)
 {
 	if (!o || o->n)
 		return;
-	tdelete(o, &w->by_owner, owner_cmp);
+	HASH_DEL(w->by_owner, o);
 	free(o->fes);
 	free(o);
 }
@@ -222,19 +216,19 @@ static uint64_t maglev_key(const struct lb_backend *b)
 static int table_compute(__u32 size, const struct lb_be *bes, size_t n, __u32 *slots)
 {
 	uint64_t *keys = calloc(n, sizeof(*keys));
+	__u32 *ids = calloc(n, sizeof(*ids));
 	size_t b;
-	__u32 i;
-	int err;
+	int err = -ENOMEM;
 
-	if (!keys)
-		return -ENOMEM;
-	for (b = 0; b < n; b++)
-		keys[b] = maglev_key(&bes[b].b);
-	err = maglev_fill(keys, n, size, slots);
-	if (!err)
-		for (i = 0; i < size; i++)
-			slots[i] = bes[slots[i]].id;
+	if (keys && ids) {
+		for (b = 0; b < n; b++) {
+			keys[b] = maglev_key(&bes[b].b);
+			ids[b] = bes[b].id;
+		}
+		err = maglev_fill(keys, ids, n, size, slots);
+	}
 	free(keys);
+	free(ids);
 	return err;
 }
 
@@ -552,7 +546,7 @@ static void fe_retire(struct lb_writer *w, struct lb_fe *fe)
 	bpf_map_delete_elem(w->maps.meta_fd, &fe->id);
 	if (fe->owner)
 		owner_drop(fe->owner, fe);
-	tdelete(fe, &w->by_key, key_cmp);
+	fe_unindex(w, fe);
 	idalloc_put(&w->fe_ids, fe->id);
 	free(fe->bes);
 	free(fe);
@@ -570,7 +564,7 @@ static void fe_discard(struct lb_writer *w, struct lb_fe *fe)
 	idalloc_put(&w->fe_ids, fe->id);
 	if (fe->owner)
 		owner_drop(fe->owner, fe);
-	tdelete(fe, &w->by_key, key_cmp);
+	fe_unindex(w, fe);
 	free(fe->bes);
 	free(fe);
 	w->stats.frontends--;
@@ -939,49 +933,23 @@ int lb_writer_remove(struct lb_writer *w, const char *ns, const char *name)
 	return lb_writer_sync(w, ns, name, &none);
 }
 
-struct prune_ctx {
-	struct lb_fe **fes;
-	size_t n, cap;
-};
-
-static void prune_visit(const void *node, VISIT which, void *arg)
-{
-	struct lb_fe *fe = *(struct lb_fe *const *)node;
-	struct prune_ctx *c = arg;
-
-	if ((which != postorder && which != leaf) || fe->claimed)
-		return;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		struct lb_fe **fes = realloc(c->fes, cap * sizeof(*fes));
-
-		if (!fes)
-			return;
-		c->fes = fes;
-		c->cap = cap;
-	}
-	c->fes[c->n++] = fe;
-}
-
-/* Removing while walking would rebalance the tree under the walk: collect first. */
 void lb_writer_prune_unclaimed(struct lb_writer *w)
 {
-	struct prune_ctx c = { 0 };
+	struct lb_fe *fe, *next;
 	struct lb_owner *owner;
-	size_t i;
+	char k[KEY_STR_LEN];
 
-	twalk_r(w->by_key, prune_visit, &c);
-	for (i = 0; i < c.n; i++) {
-		char k[KEY_STR_LEN];
-
-		key_str(&c.fes[i]->key, k, sizeof(k));
+	/* fe_retire() takes out fe only, which the walk allows. */
+	HASH_ITER(hh, w->by_key, fe, next) {
+		if (fe->claimed)
+			continue;
+		key_str(&fe->key, k, sizeof(k));
 		pr_info("service %s/%s frontend %s: gone while no agent ran, removed",
-			c.fes[i]->meta.namespace, c.fes[i]->meta.name, k);
-		owner = c.fes[i]->owner;
-		fe_retire(w, c.fes[i]);
+			fe->meta.namespace, fe->meta.name, k);
+		owner = fe->owner;
+		fe_retire(w, fe);
 		owner_release(w, owner);
 	}
-	free(c.fes);
 }
 
 static int map_capacity(int fd, __u32 *max)
@@ -1092,10 +1060,8 @@ int lb_writer_open_pins(struct lb_writer *w, const struct sluice_pins *pins, __u
 	return err;
 }
 
-static void fe_free(void *p)
+static void fe_free(struct lb_fe *fe)
 {
-	struct lb_fe *fe = p;
-
 	if (fe->staged) {
 		lb_change_free(&fe->staged->c);
 		free(fe->staged);
@@ -1104,20 +1070,21 @@ static void fe_free(void *p)
 	free(fe);
 }
 
-static void owner_free(void *p)
-{
-	struct lb_owner *o = p;
-
-	free(o->fes);
-	free(o);
-}
-
 void lb_writer_close(struct lb_writer *w)
 {
+	struct lb_owner *o, *o_next;
+	struct lb_fe *fe, *fe_next;
+
 	lb_writer_commit(w);
-	tdestroy(w->by_owner, owner_free);
-	tdestroy(w->by_key, fe_free);
-	w->by_owner = w->by_key = NULL;
+	HASH_ITER(hh, w->by_owner, o, o_next) {
+		HASH_DEL(w->by_owner, o);
+		free(o->fes);
+		free(o);
+	}
+	HASH_ITER(hh, w->by_key, fe, fe_next) {
+		fe_unindex(w, fe);
+		fe_free(fe);
+	}
 	idalloc_free_all(&w->fe_ids);
 	idalloc_free_all(&w->be_ids);
 	work_pool_stop(w->pool);

@@ -57,13 +57,14 @@ struct lb_writer_stats {
 };
 
 struct lb_fe;
+struct lb_owner;
 
 struct lb_writer {
 	struct lb_maps maps;
 	const struct lb_map_io *io;
 	__u32 maglev_size;
-	void *by_key;		/* tsearch tree of struct lb_fe, by frontend key */
-	void *by_owner;		/* tsearch tree of struct lb_owner, by "namespace/name" */
+	struct lb_fe *by_key;		/* hash table of frontends, by key (lb_state.h) */
+	struct lb_owner *by_owner;	/* hash table of owners, by "namespace/name" */
 	/*
 	 * Staged frontends wait in a ring of stage_cap slots, two commits' worth:
 	 * the i-th one ever staged in slot i % stage_cap. While the writer

@@ -9,7 +9,8 @@
 #define MAGLEV_SEED_OFFSET FNV64_OFFSET
 #define MAGLEV_SEED_SKIP (FNV64_OFFSET ^ 0x5bd1e9955bd1e995ULL)
 
-int maglev_fill(const uint64_t *keys, size_t n, uint32_t size, uint32_t *table)
+int maglev_fill(const uint64_t *keys, const uint32_t *values, size_t n, uint32_t size,
+		uint32_t *table)
 {
 	uint32_t *pos, *skip, filled = 0, slot;
 	uint8_t *taken;
@@ -37,6 +38,7 @@ int maglev_fill(const uint64_t *keys, size_t n, uint32_t size, uint32_t *table)
 		for (b = 0; b < n && filled < size; b++) {
 			/* Kept in registers: the walk is most of a table's cost. */
 			uint32_t p = pos[b], step = skip[b], back = size - step;
+			uint32_t value = values ? values[b] : (uint32_t)b;
 
 			do {
 				slot = p;
@@ -44,7 +46,7 @@ int maglev_fill(const uint64_t *keys, size_t n, uint32_t size, uint32_t *table)
 				p = p >= back ? p - back : p + step;
 			} while (taken[slot]);
 			taken[slot] = 1;
-			table[slot] = (uint32_t)b;
+			table[slot] = value;
 			pos[b] = p;
 			filled++;
 		}
