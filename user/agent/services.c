@@ -295,27 +295,10 @@ int services_open(struct services *s, const struct sluice_pins *pins, __u32 magl
 
 void services_close(struct services *s)
 {
-	struct svc_entry *svc, *svc_next;
-	struct slice_index *ix, *ix_next;
-	struct slice_entry *es, *es_next;
-	struct dirty_entry *d, *d_next;
-
-	HASH_ITER(hh, s->svcs, svc, svc_next) {
-		HASH_DEL(s->svcs, svc);
-		svc_entry_free(svc);
-	}
-	HASH_ITER(hh, s->by_service, ix, ix_next) {
-		HASH_DEL(s->by_service, ix);
-		index_free(ix);
-	}
-	HASH_ITER(hh, s->slices, es, es_next) {
-		HASH_DEL(s->slices, es);
-		slice_entry_free(es);
-	}
-	HASH_ITER(hh, s->dirty, d, d_next) {
-		HASH_DEL(s->dirty, d);
-		free(d);
-	}
+	hash_free_all(s->svcs, svc_entry_free);
+	hash_free_all(s->by_service, index_free);
+	hash_free_all(s->slices, slice_entry_free);
+	hash_free_all(s->dirty, free);
 	free(s->node_addrs);
 	s->node_addrs = NULL;
 	lb_writer_close(&s->writer);

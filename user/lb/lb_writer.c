@@ -73,11 +73,6 @@ bool lb_fe_index(struct lb_writer *w, struct lb_fe *fe)
 	return hash_added(fe);
 }
 
-static void fe_unindex(struct lb_writer *w, struct lb_fe *fe)
-{
-	HASH_DEL(w->by_key, fe);
-}
-
 struct lb_owner *lb_owner_get(struct lb_writer *w, const char *name, bool create)
 {
 	struct lb_owner *o;
@@ -546,7 +541,7 @@ static void fe_retire(struct lb_writer *w, struct lb_fe *fe)
 	bpf_map_delete_elem(w->maps.meta_fd, &fe->id);
 	if (fe->owner)
 		owner_drop(fe->owner, fe);
-	fe_unindex(w, fe);
+	HASH_DEL(w->by_key, fe);
 	idalloc_put(&w->fe_ids, fe->id);
 	free(fe->bes);
 	free(fe);
@@ -564,7 +559,7 @@ static void fe_discard(struct lb_writer *w, struct lb_fe *fe)
 	idalloc_put(&w->fe_ids, fe->id);
 	if (fe->owner)
 		owner_drop(fe->owner, fe);
-	fe_unindex(w, fe);
+	HASH_DEL(w->by_key, fe);
 	free(fe->bes);
 	free(fe);
 	w->stats.frontends--;
@@ -1070,21 +1065,17 @@ static void fe_free(struct lb_fe *fe)
 	free(fe);
 }
 
+static void owner_free(struct lb_owner *o)
+{
+	free(o->fes);
+	free(o);
+}
+
 void lb_writer_close(struct lb_writer *w)
 {
-	struct lb_owner *o, *o_next;
-	struct lb_fe *fe, *fe_next;
-
 	lb_writer_commit(w);
-	HASH_ITER(hh, w->by_owner, o, o_next) {
-		HASH_DEL(w->by_owner, o);
-		free(o->fes);
-		free(o);
-	}
-	HASH_ITER(hh, w->by_key, fe, fe_next) {
-		fe_unindex(w, fe);
-		fe_free(fe);
-	}
+	hash_free_all(w->by_owner, owner_free);
+	hash_free_all(w->by_key, fe_free);
 	idalloc_free_all(&w->fe_ids);
 	idalloc_free_all(&w->be_ids);
 	work_pool_stop(w->pool);

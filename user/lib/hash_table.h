@@ -15,4 +15,14 @@
 /* uthash clears an element's table pointer when adding it failed. */
 #define hash_added(elt) ((elt)->hh.tbl != NULL)
 
+/* Takes every element out of the table at head and hands it to free_fn. */
+#define hash_free_all(head, free_fn)                    \
+	do {                                            \
+		__typeof__(head) elt_, next_;           \
+		HASH_ITER(hh, head, elt_, next_) {      \
+			HASH_DEL(head, elt_);           \
+			free_fn(elt_);                  \
+		}                                       \
+	} while (0)
+
 #endif
