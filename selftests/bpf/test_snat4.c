@@ -359,3 +359,79 @@ Test(snat4, nodeport_to_a_backend_on_another_node)
 	lb_expect_translated(&res, &want, NULL, "reply");
 	fx_expect_counted(res.delta, SLUICE_VERDICT_TUNNEL_PASS, len, "reply");
 }
+
+/*
+ * An ICMP error about that flow, from the backend or from the backend's
+ * node, reaches this node's address about the packet it sent: both
+ * translations are undone in turn, the node's address and port (SNAT),
+ * then the backend's (the service), so the client gets it about the packet
+ * it sent to the NodePort, from the NodePort when the backend sent it.
+ */
+Test(snat4, icmp_error_about_a_nodeport_flow_reaches_the_client)
+{
+	static const struct {
+		const char *desc;
+		__u8 proto, type, code;
+		__u32 from;		/* the error's sender */
+		__u32 svc_id, be_id;	/* a frontend per protocol */
+	} errs[] = {
+		{ "UDP, port unreachable from the backend", IPPROTO_UDP, ICMP_DEST_UNREACH,
+		  ICMP_PORT_UNREACH, FX_REMOTE_ADDR, LB_SVC_ID, LB_BE1_ID },
+		{ "TCP, fragmentation needed at the backend's node", IPPROTO_TCP, ICMP_DEST_UNREACH,
+		  ICMP_FRAG_NEEDED, REMOTE_NODE, LB_SVC_ID + 1, LB_BE2_ID },
+	};
+	struct pkt_ipv4 req, got, outer;
+	__u8 in[PKT_MAX], want[PKT_MAX];
+	struct fx_result res;
+	__u32 len, entries, out_src;
+	__u16 port;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(errs); i++) {
+		struct sluice_svc_value v = { .id = errs[i].svc_id, .count = 1 };
+
+		lb_add_backend(errs[i].be_id, FX_REMOTE_ADDR, LB_BE_PORT, errs[i].proto,
+			       errs[i].svc_id);
+		lb_fill_table(errs[i].svc_id, errs[i].be_id);
+		lb_add_frontend(NODE_ADDR, NODE_PORT, errs[i].proto, SLUICE_SCOPE_EXTERNAL, &v);
+		req = fx_flow(errs[i].proto);
+		req.saddr = htonl(EXT_CLIENT);
+		req.daddr = htonl(NODE_ADDR);
+		req.sport = FX_SPORT + i;
+		req.dport = NODE_PORT;
+		len = lb_run(lb_node_skel->progs.SLUICE_PROG_FROM_NET, &req, in, &res, errs[i].desc);
+		cr_assert_eq(res.retval, TC_ACT_REDIRECT, "%s: request verdict %u", errs[i].desc,
+			     res.retval);
+		port = snat_port(&res, errs[i].desc);
+		entries = lb_ct_count();
+
+		/* The request as the backend got it, one hop on. */
+		got = lb_dnat(&req, FX_REMOTE_ADDR, LB_BE_PORT);
+		got = lb_snat(&got, NODE_ADDR, port);
+		got.ttl = FX_TTL - 1;
+		outer = fx_flow(IPPROTO_ICMP);
+		outer.saddr = htonl(errs[i].from);
+		outer.daddr = htonl(NODE_ADDR);
+		len = lb_icmp_error(&outer, errs[i].type, errs[i].code, &got, PKT_ICMP_QUOTE_L4, in,
+				    errs[i].desc);
+		fx_run(lb_node_skel->progs.SLUICE_PROG_FROM_OVERLAY, in, len, &res, errs[i].desc);
+		cr_assert_eq(res.retval, TC_ACT_OK, "%s: to the stack, to be routed; verdict %u",
+			     errs[i].desc, res.retval);
+		fx_expect_counted(res.delta, SLUICE_VERDICT_TUNNEL_PASS, len, errs[i].desc);
+
+		/* What the client must get: about its own request, one hop on. */
+		out_src = errs[i].from == FX_REMOTE_ADDR ? NODE_ADDR : errs[i].from;
+		cr_assert_eq(pkt_iph(res.out)->saddr, htonl(out_src), "%s: from " LB_IP_FMT,
+			     errs[i].desc, LB_IP_ARGS(ntohl(pkt_iph(res.out)->saddr)));
+		cr_assert_eq(pkt_iph(res.out)->daddr, htonl(EXT_CLIENT), "%s: to " LB_IP_FMT,
+			     errs[i].desc, LB_IP_ARGS(ntohl(pkt_iph(res.out)->daddr)));
+		got = req;
+		got.ttl = FX_TTL - 1;
+		outer.saddr = htonl(out_src);
+		outer.daddr = htonl(EXT_CLIENT);
+		lb_icmp_error(&outer, errs[i].type, errs[i].code, &got, PKT_ICMP_QUOTE_L4, want,
+			      errs[i].desc);
+		lb_expect_icmp_message(&res, want, errs[i].desc);
+		cr_assert_eq(lb_ct_count(), entries, "%s: no entries of its own", errs[i].desc);
+	}
+}
