@@ -45,16 +45,17 @@ struct dirty_entry {
 
 static void mark_dirty(struct services *s, const char *ns, const char *name)
 {
-	struct dirty_entry *d = calloc(1, sizeof(*d)), *old;
+	char key[KEY_LEN];
+	struct dirty_entry *d;
 
+	snprintf(key, sizeof(key), "%s/%s", ns, name);
+	HASH_FIND_STR(s->dirty, key, d);
+	if (d)
+		return;
+	d = calloc(1, sizeof(*d));
 	if (!d)
 		return;
-	snprintf(d->key, sizeof(d->key), "%s/%s", ns, name);
-	HASH_FIND_STR(s->dirty, d->key, old);
-	if (old) {
-		free(d);
-		return;
-	}
+	memcpy(d->key, key, sizeof(key));
 	copy_field(d->ns, sizeof(d->ns), ns);
 	copy_field(d->name, sizeof(d->name), name);
 	HASH_ADD_STR(s->dirty, key, d);
