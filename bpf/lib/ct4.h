@@ -115,4 +115,24 @@ static __always_inline int ct4_create(const struct flow4 *f, enum sluice_ct_dir 
 	return bpf_map_update_elem(&SLUICE_MAP_CT4, &k, v, BPF_ANY);
 }
 
+/*
+ * ct4_create() of an entry that must be this CPU's alone: it fails when a
+ * live one is there, or when another CPU made or replaced it since the
+ * look. An expired one, not yet collected, is taken over.
+ */
+static __always_inline int ct4_claim(const struct flow4 *f, enum sluice_ct_dir dir,
+				     struct sluice_ct4_value *v)
+{
+	struct sluice_ct4_key k;
+	struct sluice_ct4_value *cur;
+	__u64 now = bpf_ktime_get_ns();
+
+	ct4_key(&k, f, dir);
+	cur = bpf_map_lookup_elem(&SLUICE_MAP_CT4, &k);
+	if (cur && cur->expires_ns >= now)
+		return -1;
+	v->expires_ns = now + ct_timeout_ns(f->proto, f->tcp_flags, &v->flags);
+	return bpf_map_update_elem(&SLUICE_MAP_CT4, &k, v, cur ? BPF_EXIST : BPF_NOEXIST);
+}
+
 #endif

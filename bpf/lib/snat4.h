@@ -49,10 +49,11 @@ static __always_inline int snat4_alloc(const struct flow4 *f, __be32 addr, __be1
 	for (i = 0; i < SNAT_PORT_TRIES; i++) {
 		*port = bpf_htons(SLUICE_SNAT_PORT_MIN + (h + i * SNAT_PORT_STEP) % SNAT_PORT_COUNT);
 		snat_reply_tuple(f, addr, *port, &reply);
-		if (ct4_lookup(&reply, SLUICE_CT_SNAT_IN))
+		/* Taken, or just taken by another CPU's new flow: the next try. */
+		if (ct4_claim(&reply, SLUICE_CT_SNAT_IN, &in))
 			continue;
 		out.nat_port = *port;
-		if (ct4_create(&reply, SLUICE_CT_SNAT_IN, &in) || ct4_create(f, SLUICE_CT_SNAT_OUT, &out))
+		if (ct4_create(f, SLUICE_CT_SNAT_OUT, &out))
 			return -1;
 		return 0;
 	}

@@ -285,6 +285,41 @@ Test(snat4, exhausted_ports_drop_with_their_reason)
 		     "no port: only the policy's entries were added");
 }
 
+/*
+ * A port whose entry expired and was not collected yet is free: the flow
+ * takes the entry over in place (the claim that keeps two CPUs from taking
+ * one free port checks whether an entry is there, so it must also let an
+ * expired one be replaced).
+ */
+Test(snat4, expired_ports_are_taken_over)
+{
+	struct pkt_ipv4 spec = to_world(IPPROTO_UDP, FX_SPORT);
+	struct sluice_ct4_value stale = { .expires_ns = lb_now_ns() - 1,
+					  .nat_addr = htonl(FX_DST_ADDR), .flags = SLUICE_CT_F_NAT };
+	struct sluice_ct4_value want = { .nat_addr = htonl(FX_SRC_ADDR),
+					 .nat_port = htons(FX_SPORT), .flags = SLUICE_CT_F_NAT };
+	struct lb_tuple t = { WORLD_ADDR, NODE_ADDR, FX_DPORT, 0, IPPROTO_UDP };
+	struct fx_result res;
+	__u8 in[PKT_MAX];
+	__u64 t0, t1;
+	__u32 port;
+
+	for (port = SLUICE_SNAT_PORT_MIN; port <= SLUICE_SNAT_PORT_MAX; port++) {
+		t.dport = (__u16)port;
+		lb_ct_put(&t, SLUICE_CT_SNAT_IN, &stale);
+	}
+	t0 = lb_now_ns();
+	lb_send(&spec, in, &res, "every port expired");
+	t1 = lb_now_ns();
+	/* To the stack: the FIB lookup fails under BPF_PROG_TEST_RUN (see above). */
+	cr_assert_eq(res.retval, TC_ACT_OK, "every port expired: verdict %u", res.retval);
+	t.dport = snat_port(&res, "every port expired");
+	lb_expect_ct(&t, SLUICE_CT_SNAT_IN, &want, SLUICE_CT_UDP_S, t0, t1,
+		     "the port's entry is the flow's");
+	/* Replaced in place: only the flow's other entries are new. */
+	lb_expect_ct_count(PORT_COUNT + LB_FLOW_ENTRIES + 1, "every port expired");
+}
+
 /* Off, excepted, to the node itself, or without ports: the pod's own address stays. */
 Test(snat4, what_is_not_masqueraded)
 {
