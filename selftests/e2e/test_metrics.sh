@@ -95,7 +95,7 @@ mt_policy() {
 }
 
 test_metrics_healthz_endpoints_and_map_capacity() {
-	local out ct_max name want got
+	local out ct_max name want got version
 	mt_node --map-entries sluice_ct4=4096
 	[[ $(mt_curl n1 /healthz) == ok ]] || fail "/healthz body: $(mt_curl n1 /healthz)"
 	[[ $(mt_code n1 /healthz --head) == 200 ]] || fail "HEAD /healthz"
@@ -122,6 +122,12 @@ test_metrics_healthz_endpoints_and_map_capacity() {
 	done
 	grep -q '^sluice_datapath_packets_total{verdict="redirect-local"} ' <<<"$out" ||
 		fail "no verdict counters"
+	# The release an operator finds on every node's agent is the CLI's.
+	version=$("$SLUICE_BIN/sluice" -j version | jq -r .version)
+	grep -q "^sluice_build_info{version=\"$version\",abi=\"[0-9]*\"} 1$" <<<"$out" ||
+		fail "build info is not release $version: $(grep build_info <<<"$out")"
+	grep -q "sluice $version (ABI [0-9]*): programs loaded" "$E2E_DIR/agent-n1.log" ||
+		fail "the agent's log does not name release $version"
 	# Nothing of the agent's but the server answers, and nothing else listens.
 	[[ $(on_node n1 ss -Htln | wc -l) == 1 ]] || fail "listeners: $(on_node n1 ss -Htln)"
 }

@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 
 #include "agent/metrics.h"
+#include "lib/version.h"
 
 /* Most distinct metric families a page may have in these tests. */
 #define FAMILIES_MAX 64
@@ -225,7 +226,8 @@ Test(metrics, render_maps_drops_and_caches_exactly)
 		  "every verdict, zeros included");
 	cr_expect(strstr(text(), "\nsluice_drop_bytes_total{reason=\"drop-policy-ingress\"} 180\n"),
 		  "drop bytes");
-	cr_expect(strstr(text(), "\nsluice_build_info{abi=\"1\"} 1\n"), "build info");
+	cr_expect(strstr(text(), "\nsluice_build_info{version=\"" SLUICE_VERSION "\",abi=\"1\"} 1\n"),
+		  "build info");
 	cr_expect(strstr(text(), "\nsluice_agent_start_time_seconds 1700000000.5\n"), "start time");
 	cr_expect(strstr(text(), "\nsluice_conntrack_gc_removed_total 17\n"), "GC removals");
 }

@@ -29,6 +29,7 @@
 #include "lib/field.h"
 #include "lib/log.h"
 #include "lib/node_cfg.h"
+#include "lib/version.h"
 
 /*
  * How often endpoints are checked against the node's veths: short enough that
@@ -517,7 +518,8 @@ int daemon_run(const struct sluice_pins *pins, const struct daemon_opts *opts)
 	err = loader_load(pins, &opts->load, &d.dp);
 	if (err)
 		goto out;
-	pr_info("programs loaded and pinned under %s", pins->root);
+	pr_info("sluice %s (ABI %d): programs loaded and pinned under %s", SLUICE_VERSION,
+		SLUICE_ABI_VERSION, pins->root);
 	err = socket_lb(&d);
 	if (!err)
 		err = record_self(&d);

@@ -19,6 +19,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/verdict_names.h"
+#include "lib/version.h"
 
 /* Connections served at once: a scraper and two probes, with room to spare. */
 #define METRICS_CONNECTIONS_MAX 16
@@ -132,8 +133,9 @@ static void render_agent(struct prom_buf *b, const struct metrics_snapshot *s)
 
 	snprintf(abi, sizeof(abi), "%d", SLUICE_ABI_VERSION);
 	prom_family(b, "sluice_build_info", "gauge",
-		    "Always 1; abi is the layout version of the pinned maps this agent speaks.");
-	prom_u64(b, "sluice_build_info", 1, "abi", abi, NULL);
+		    "Always 1; version is the agent's release, abi the layout version of the "
+		    "pinned maps it speaks.");
+	prom_u64(b, "sluice_build_info", 1, "version", SLUICE_VERSION, "abi", abi, NULL);
 	prom_family(b, "sluice_agent_start_time_seconds", "gauge",
 		    "When the agent started, in seconds since the Unix epoch.");
 	prom_double(b, "sluice_agent_start_time_seconds", s->start_time, NULL);

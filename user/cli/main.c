@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "lib/log.h"
+#include "lib/version.h"
 
 static const char usage[] =
 	"Usage: sluice [OPTIONS] OBJECT [VERB] [ARGS]\n"
@@ -31,9 +32,6 @@ static const char usage[] =
 	"  -p, --pretty    indented JSON (implies -j)\n"
 	"  -v, --verbose   debug logging, libbpf's included\n"
 	"  -h, --help      this help, or a command's own\n";
-
-/* The release this source tree builds. */
-#define SLUICE_VERSION "0.1.0"
 
 static int cmd_version(struct cli *cli, int argc, char **argv)
 {
