@@ -210,7 +210,7 @@ static __always_inline int spoof_check(struct __sk_buff *skb, const struct ethhd
 		pol_end_set(src, f->saddr, ep->ifindex);
 		return 0;
 	}
-	drop_count(f->saddr, SLUICE_VERDICT_DROP_SPOOFED, skb->len);
+	drop_count(SLUICE_DROP_ENDPOINT_FORGED, SLUICE_VERDICT_DROP_SPOOFED, skb->len);
 	event_emit(SLUICE_EVENT_DROP, SLUICE_VERDICT_DROP_SPOOFED, SLUICE_DIR_EGRESS, f, f->saddr,
 		   SLUICE_IDENTITY_ANY, SLUICE_IDENTITY_ANY, skb->ifindex, SLUICE_POLICY_ID_NONE);
 	return SLUICE_VERDICT_DROP_SPOOFED;

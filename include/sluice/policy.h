@@ -110,9 +110,17 @@ enum sluice_direction {
 
 /* Drops counted per endpoint and reason (enum sluice_verdict). */
 struct sluice_drop_key {
-	__be32 endpoint;	/* the pod's IPv4 address */
+	__be32 endpoint;	/* the pod's IPv4 address, or SLUICE_DROP_ENDPOINT_FORGED */
 	__u32 reason;
 };
+
+/*
+ * The endpoint drop-spoofed is counted under, whatever address the frame
+ * claimed: that address is not the sender's, and a key per forged address
+ * would let one pod fill sluice_drops for every other. sluice monitor's
+ * event names the veth the frame came in on.
+ */
+#define SLUICE_DROP_ENDPOINT_FORGED 0
 _Static_assert(sizeof(struct sluice_drop_key) == 8, "drop key layout");
 
 enum sluice_event_type {

@@ -3,8 +3,8 @@
  * Source verification in tc_from_pod: identity goes by address, so a pod
  * may only send from its own address, with its own MAC, on its own veth.
  * Anything else is dropped before any translation or policy, counted as
- * spoofed against the address it claimed, and reported. One table: where
- * the frame comes in, with which source address and MAC.
+ * spoofed under one key whatever address it claimed, and reported. One
+ * table: where the frame comes in, with which source address and MAC.
  */
 #include <string.h>
 #include <arpa/inet.h>
@@ -87,7 +87,38 @@ ParameterizedTest(size_t *i, policy4, spoofed_source, .init = pf_setup, .fini = 
 		return;
 	}
 	fx_expect_untouched(&res, in, len, TC_ACT_SHOT, c->desc);
-	pf_expect_drop(&res, len, &want, c->saddr, &when, c->desc);
+	pf_expect_drop(&res, len, &want, SLUICE_DROP_ENDPOINT_FORGED, &when, c->desc);
 	pf_expect_drop_keys(1, c->desc);
 	lb_expect_ct_count(0, c->desc);
+}
+
+/* Forged addresses a pod cycles through: each would have been a key of its own. */
+#define FORGED_ADDRS 64
+
+/*
+ * A pod sending from ever new addresses must not fill sluice_drops: every
+ * spoofed drop counts under one key, and each is still reported with the
+ * address it claimed.
+ */
+Test(policy4, spoofed_sources_share_one_counter, .init = pf_setup, .fini = pf_teardown)
+{
+	struct pkt_ipv4 spec = pf_flow(IPPROTO_UDP, FX_DST_ADDR, FX_DPORT);
+	struct sluice_counter c;
+	struct fx_result res;
+	__u8 in[PKT_MAX];
+	__u32 i, len = 0;
+
+	for (i = 0; i < FORGED_ADDRS; i++) {
+		spec.saddr = htonl(STRANGER_ADDR + i);
+		len = fx_build(&spec, in, "forged");
+		fx_run_on(fx_skel->progs.tc_from_pod, FX_SRC_IFINDEX, in, len, &res, "forged");
+		cr_assert_eq(res.retval, TC_ACT_SHOT, "forged source %u: verdict %u", i,
+			     res.retval);
+	}
+	pf_expect_drop_keys(1, "forged sources");
+	c = pm_drops(SLUICE_DROP_ENDPOINT_FORGED, SLUICE_VERDICT_DROP_SPOOFED);
+	cr_assert_eq(c.packets, FORGED_ADDRS, "%llu spoofed drops counted, want %u",
+		     (unsigned long long)c.packets, FORGED_ADDRS);
+	cr_assert_eq(c.bytes, (__u64)FORGED_ADDRS * len, "%llu spoofed bytes counted",
+		     (unsigned long long)c.bytes);
 }
