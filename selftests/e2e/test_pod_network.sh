@@ -100,6 +100,31 @@ test_gc_removes_stale_attachments() {
 	in_pod pb ip link show eth0 >/dev/null || fail "valid pod pb lost its interface"
 }
 
+# Tenths of a second the agent gets to notice a vanished veth: its endpoint sync runs every 5 s.
+EP_GONE_TENTHS=80
+
+# A pod whose veth vanished without a CNI DEL (its netns torn down under the
+# runtime) loses its endpoint at the agent's next endpoint sync; the others keep theirs.
+test_agent_removes_endpoint_whose_veth_is_gone() {
+	local host_if i
+	node_create n1
+	agent_start n1
+	pod_add n1 pa
+	pod_add n1 pb
+	host_if=$(sluice_cli n1 -j endpoint list | jq -r '.[] | select(.pod_name == "pb") | .host_ifname')
+	[[ -n $host_if ]] || fail "pb has no endpoint: $(sluice_cli n1 -j endpoint list)"
+	on_node n1 ip link del "$host_if"
+	for ((i = 0; i < EP_GONE_TENTHS; i++)); do
+		[[ $(sluice_cli n1 -j endpoint list | jq -r '[.[].pod_name] | join(",")') == pa ]] &&
+			break
+		sleep 0.1
+	done
+	[[ $(sluice_cli n1 -j endpoint list | jq -r '[.[].pod_name] | join(",")') == pa ]] ||
+		fail "endpoints after pb's veth went: $(sluice_cli n1 -j endpoint list)"
+	grep -q "pod default/pb): host veth $host_if is gone, entry removed" \
+		"$E2E_DIR/agent-n1.log" || fail "the agent did not log the removal"
+}
+
 # The kernel ids of the maps pinned under a node's root: a map made anew gets a new id.
 pinned_map_ids() {
 	local pin
