@@ -60,12 +60,18 @@ static __always_inline void ct4_refresh(struct sluice_ct4_value *v, const struct
 		v->expires_ns = deadline;
 }
 
-/* The live entry of key k, or NULL (expired ones count as absent). */
+/* Whether v still lives at now: an expired entry counts as absent until the GC takes it. */
+static __always_inline bool ct4_live(const struct sluice_ct4_value *v, __u64 now)
+{
+	return v->expires_ns >= now;
+}
+
+/* The live entry of key k, or NULL. */
 static __always_inline struct sluice_ct4_value *ct4_lookup_key(const struct sluice_ct4_key *k)
 {
 	struct sluice_ct4_value *v = bpf_map_lookup_elem(&SLUICE_MAP_CT4, k);
 
-	if (v && v->expires_ns < bpf_ktime_get_ns())
+	if (v && !ct4_live(v, bpf_ktime_get_ns()))
 		return NULL;
 	return v;
 }
@@ -129,7 +135,7 @@ static __always_inline int ct4_claim(const struct flow4 *f, enum sluice_ct_dir d
 
 	ct4_key(&k, f, dir);
 	cur = bpf_map_lookup_elem(&SLUICE_MAP_CT4, &k);
-	if (cur && cur->expires_ns >= now)
+	if (cur && ct4_live(cur, now))
 		return -1;
 	v->expires_ns = now + ct_timeout_ns(f->proto, f->tcp_flags, &v->flags);
 	return bpf_map_update_elem(&SLUICE_MAP_CT4, &k, v, cur ? BPF_EXIST : BPF_NOEXIST);

@@ -46,10 +46,11 @@ static __always_inline __u32 quote_off(const struct flow4 *f)
 
 /*
  * Whether f, an ICMP message other than an echo, is an error quoting a TCP
- * or UDP packet that can be translated; if so, rk gets the quoted packet's tuple reversed (the tuple
- * of the packets going back to the quote's sender: what conntrack keys
- * that direction by, dir aside) and udp_check the quoted UDP checksum (0:
- * none, or TCP). Every packet pointer is invalid after it.
+ * or UDP packet that can be translated; if so, rk gets the quoted packet's
+ * tuple reversed (the tuple of the packets going back to the quote's
+ * sender: what conntrack keys that direction by, dir aside) and udp_check
+ * the quoted UDP checksum (0: none, or TCP). Every packet pointer is
+ * invalid after it.
  */
 static __always_inline bool quote_read(struct __sk_buff *skb, const struct flow4 *f,
 				       struct sluice_ct4_key *rk, __sum16 *udp_check)
