@@ -43,12 +43,18 @@ struct dirty_entry {
 	UT_hash_handle hh;
 };
 
+/* An entry's key: dirty entries are looked up among the others by it, so one format for all. */
+static void entry_key(char key[KEY_LEN], const char *ns, const char *name)
+{
+	snprintf(key, KEY_LEN, "%s/%s", ns, name);
+}
+
 static void mark_dirty(struct services *s, const char *ns, const char *name)
 {
 	char key[KEY_LEN];
 	struct dirty_entry *d;
 
-	snprintf(key, sizeof(key), "%s/%s", ns, name);
+	entry_key(key, ns, name);
 	HASH_FIND_STR(s->dirty, key, d);
 	if (d)
 		return;
@@ -86,7 +92,7 @@ static void index_add(struct services *s, struct slice_entry *e)
 	char key[KEY_LEN];
 	struct slice_index *ix;
 
-	snprintf(key, sizeof(key), "%s/%s", e->es.ns, e->es.service);
+	entry_key(key, e->es.ns, e->es.service);
 	HASH_FIND_STR(s->by_service, key, ix);
 	if (!ix) {
 		ix = calloc(1, sizeof(*ix));
@@ -117,7 +123,7 @@ static void index_del(struct services *s, struct slice_entry *e)
 	struct slice_index *ix;
 	size_t i;
 
-	snprintf(key, sizeof(key), "%s/%s", e->es.ns, e->es.service);
+	entry_key(key, e->es.ns, e->es.service);
 	HASH_FIND_STR(s->by_service, key, ix);
 	if (!ix)
 		return;
@@ -153,7 +159,7 @@ static void service_event(struct services *s, enum k8s_event_type type, const cJ
 		free(e);
 		return;
 	}
-	snprintf(e->key, sizeof(e->key), "%s/%s", e->svc.ns, e->svc.name);
+	entry_key(e->key, e->svc.ns, e->svc.name);
 	mark_dirty(s, e->svc.ns, e->svc.name);
 	HASH_FIND_STR(s->svcs, e->key, old);
 	if (old) {
@@ -183,7 +189,7 @@ static void slice_event(struct services *s, enum k8s_event_type type, const cJSO
 		free(e);
 		return;
 	}
-	snprintf(e->key, sizeof(e->key), "%s/%s", e->es.ns, e->es.name);
+	entry_key(e->key, e->es.ns, e->es.name);
 	HASH_FIND_STR(s->slices, e->key, old);
 	if (old) {
 		/* The slice may have moved to another service: both change. */
